@@ -1,0 +1,70 @@
+// Lint rules, chiefly the layer rules of ../shared/docs/architecture.md (VS Code's
+// "code-layering" idea): folders name the runtime, and imports may only go down.
+//   src-shared/engine  imports nothing but itself
+//   src-shared         imports nothing from src-main or src-renderer, no node:*, no electron
+//   src-renderer       imports only src-shared (and browser packages), never node:* or electron
+//   src-main           may import src-shared; only src-main/electron imports 'electron'
+import tseslint from 'typescript-eslint';
+import vue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'zlib', 'http', 'https', 'url', 'stream', 'util', 'events', 'net'];
+const nodeBuiltinPatterns = nodeBuiltins.map((n) => ({ group: [n, `${n}/*`], message: 'This layer runs outside Node: no Node built-ins here.' }));
+const electronBan = { group: ['electron', 'electron/*'], message: 'Only src-main/electron may import electron.' };
+const mainBan = { group: ['**/src-main/**', '../src-main/*', '**/../src-main'], message: 'This layer may not import src-main.' };
+const rendererBan = { group: ['**/src-renderer/**'], message: 'This layer may not import src-renderer.' };
+const nativeBan = { group: ['better-sqlite3'], message: 'SQLite lives in src-main/store only.' };
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-output/**', 'native/**', 'src-shared/engine/wasm/assembly/**', 'src-shared/engine/wasm/*.generated.ts'] },
+  ...tseslint.configs.recommended,
+  ...vue.configs['flat/essential'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, sourceType: 'module' } },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['src-shared/**/*.ts'],
+    ignores: ['src-shared/engine/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...nodeBuiltinPatterns, electronBan, mainBan, rendererBan, nativeBan] }],
+    },
+  },
+  // The engine imports nothing but itself: no packages, and no relative path that leaves it.
+  ...[['src-shared/engine/*.ts', '../*'], ['src-shared/engine/*/*.ts', '../../*'], ['src-shared/engine/*/*/*.ts', '../../../*']].map(([files, up]) => ({
+    files: [files],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ...nodeBuiltinPatterns, electronBan,
+        { group: [up], message: 'The engine imports nothing but itself.' },
+        { regex: '^[^.]', message: 'The engine imports nothing but itself (no packages).' },
+      ] }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'The engine is seeded: use engine/prng.' }],
+    },
+  })),
+  {
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...nodeBuiltinPatterns, electronBan, mainBan, nativeBan] }],
+    },
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/electron/**', 'src-main/store/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan] }] },
+  },
+  {
+    files: ['src-main/electron/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [rendererBan, nativeBan] }] },
+  },
+  {
+    files: ['src-main/store/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan] }] },
+  },
+);

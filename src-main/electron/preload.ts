@@ -1,0 +1,4 @@
+import { contextBridge } from 'electron';
+
+// Placeholder: the contract-derived bridge arrives with the desktop-app issue.
+contextBridge.exposeInMainWorld('workbench', {});

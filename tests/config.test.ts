@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
+
+describe('run config', () => {
+  it('fills defaults and accepts the report preset', () => {
+    const r = validateRunConfig({});
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value).toEqual(DEFAULT_CONFIG);
+    for (const p of PRESETS) expect(validateRunConfig(presetConfig(p.id)).ok).toBe(true);
+  });
+
+  it('rejects unknown keys, wrong types and out-of-range values with field names', () => {
+    const r = validateRunConfig({ lr: 1, batchSize: 0, optimizer: 'rmsprop', learningRate: Number.NaN });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      const fields = r.errors.map((e) => e.field).sort();
+      expect(fields).toEqual(['batchSize', 'learningRate', 'lr', 'optimizer']);
+      expect(r.errors.find((e) => e.field === 'optimizer')!.message).toMatch(/adam, sgd/);
+    }
+    expect(validateRunConfig(null).ok).toBe(false);
+    expect(validateRunConfig([1]).ok).toBe(false);
+    expect(() => presetConfig('nope')).toThrow(/Unknown preset/);
+  });
+
+  it('decays the learning rate after the start epoch', () => {
+    const cfg = { learningRate: 1e-3, decayStart: 10, decayFactor: 0.8 };
+    expect(learningRateAt(cfg, 1)).toBe(1e-3);
+    expect(learningRateAt(cfg, 10)).toBe(1e-3);
+    expect(learningRateAt(cfg, 11)).toBeCloseTo(0.8e-3, 12);
+    expect(learningRateAt(cfg, 12)).toBeCloseTo(0.64e-3, 12);
+  });
+});
