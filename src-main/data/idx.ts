@@ -101,10 +101,11 @@ export function parseIdxImages(input: Uint8Array, file: string, opts: IdxOptions
 
 /** Parses the bytes of an already inflated IDX image file (no gzip detection). */
 export function readIdxImages(d: Uint8Array, file: string): IdxImages {
+  // The magic first (when there are 4 bytes), so a wrong kind of file is named as such.
+  if (d.length >= 4) checkMagic(d, file, IMAGE_MAGIC, 'image');
   if (d.length < IMAGE_HEADER_BYTES) {
     throw new IdxError(file, `file is ${plural(d.length, 'byte')}, shorter than the ${IMAGE_HEADER_BYTES}-byte IDX image header (truncated or not an IDX file).`);
   }
-  checkMagic(d, file, IMAGE_MAGIC, 'image');
   const count = u32(d, 4);
   const rows = u32(d, 8);
   const cols = u32(d, 12);
@@ -131,10 +132,11 @@ export function parseIdxLabels(input: Uint8Array, file: string, opts: IdxOptions
 
 /** Parses the bytes of an already inflated IDX label file (no gzip detection). */
 export function readIdxLabels(d: Uint8Array, file: string): Uint8Array {
+  // The magic first (when there are 4 bytes), so a wrong kind of file is named as such.
+  if (d.length >= 4) checkMagic(d, file, LABEL_MAGIC, 'label');
   if (d.length < LABEL_HEADER_BYTES) {
     throw new IdxError(file, `file is ${plural(d.length, 'byte')}, shorter than the ${LABEL_HEADER_BYTES}-byte IDX label header (truncated or not an IDX file).`);
   }
-  checkMagic(d, file, LABEL_MAGIC, 'label');
   const count = u32(d, 4);
   if (count === 0) throw new IdxError(file, 'header declares 0 labels; a label file must hold at least one.');
   const payload = d.length - LABEL_HEADER_BYTES;
