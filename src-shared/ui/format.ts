@@ -1,0 +1,70 @@
+// How numbers are shown everywhere in the UI: accuracy as a percentage with two decimals,
+// durations, ETA, rates, learning rates. Missing or diverged values get a visible placeholder.
+
+/** 0.99223 → "99.22%"; null/undefined → "—"; NaN → "diverged". */
+export function formatPercent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined) return '—';
+  if (Number.isNaN(fraction)) return 'diverged';
+  if (!Number.isFinite(fraction)) return '—';
+  return `${(fraction * 100).toFixed(2)}%`;
+}
+
+/** Durations: "850 ms", "12.3 s", "3 min 05 s", "1 h 02 min". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  const h = Math.floor(totalS / 3600);
+  const min = Math.floor((totalS % 3600) / 60);
+  const sec = totalS % 60;
+  if (h > 0) return `${h} h ${String(min).padStart(2, '0')} min`;
+  return `${min} min ${String(sec).padStart(2, '0')} s`;
+}
+
+/**
+ * Estimated time left from work done, work total and the rate (units per second).
+ * Returns "—" until a rate is known; "done" when nothing is left.
+ */
+export function formatEta(done: number, total: number, ratePerSecond: number): string {
+  if (!(total > 0) || !Number.isFinite(done) || done < 0) return '—';
+  const left = total - done;
+  if (left <= 0) return 'done';
+  if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return '—';
+  return formatDuration((left / ratePerSecond) * 1000);
+}
+
+/** 1234.5 → "1,235"; small rates keep one decimal. */
+export function formatRate(perSecond: number | null | undefined, unit = 'img/s'): string {
+  if (perSecond === null || perSecond === undefined || !Number.isFinite(perSecond) || perSecond < 0) return '—';
+  const s = perSecond >= 100 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(1);
+  return `${s} ${unit}`;
+}
+
+/** Learning rates and other small numbers: 0.001 → "1e-3", 0.0005 → "5e-4", 0.05 → "0.05". */
+export function formatSci(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '—';
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 0.01 && a < 10000) return String(Number(x.toPrecision(4)));
+  const [mant, exp] = x.toExponential(3).split('e');
+  return `${String(Number(mant))}e${Number(exp)}`;
+}
+
+/** A loss value: 4 significant digits, NaN → "diverged". */
+export function formatLoss(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '—';
+  if (Number.isNaN(x)) return 'diverged';
+  if (!Number.isFinite(x)) return '∞';
+  return x.toPrecision(4);
+}
+
+/** A timestamp (ms since epoch) as local "YYYY-MM-DD HH:MM". */
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}

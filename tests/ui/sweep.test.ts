@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DEFAULT_CONFIG } from '../../src-shared/config';
+import { MAX_SWEEP_RUNS, gridSize, parseSweepAxis, sweepGrid, type SweepAxis } from '../../src-shared/ui/sweep';
+
+describe('sweep builder', () => {
+  it('parses and validates comma-separated values', () => {
+    expect(parseSweepAxis('learningRate', '1e-3, 0.01 ,0.1')).toEqual({ ok: true, axis: { field: 'learningRate', values: [0.001, 0.01, 0.1] } });
+    expect(parseSweepAxis('optimizer', 'adam,sgd')).toEqual({ ok: true, axis: { field: 'optimizer', values: ['adam', 'sgd'] } });
+    expect(parseSweepAxis('batchSize', '50, abc')).toEqual({ ok: false, error: 'batchSize: "abc" is not a number.' });
+    expect(parseSweepAxis('batchSize', '50, 0')).toEqual({ ok: false, error: 'batchSize must be between 1 and 4096 (got 0).' });
+    expect(parseSweepAxis('batchSize', '50, 50')).toEqual({ ok: false, error: 'batchSize: 50 is listed twice.' });
+    expect(parseSweepAxis('batchSize', ' , ')).toMatchObject({ ok: false });
+    expect(parseSweepAxis('nope', '1')).toEqual({ ok: false, error: 'Unknown setting "nope".' });
+    expect(parseSweepAxis('sampling', 'random')).toMatchObject({ ok: false, error: expect.stringMatching(/one of sequential/) });
+  });
+
+  it('builds the full grid, first axis slowest', () => {
+    const axes: SweepAxis[] = [
+      { field: 'batchSize', values: [50, 100] },
+      { field: 'optimizer', values: ['adam', 'sgd', 'adam'].slice(0, 2) },
+      { field: 'seed', values: [1, 2, 3] },
+    ];
+    expect(gridSize(axes)).toBe(12);
+    const r = sweepGrid({ ...DEFAULT_CONFIG }, axes);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.configs).toHaveLength(12);
+    expect(r.configs.map((c) => `${c.batchSize}/${c.optimizer}/${c.seed}`).slice(0, 4)).toEqual(['50/adam/1', '50/adam/2', '50/adam/3', '50/sgd/1']);
+    expect(new Set(r.configs.map((c) => JSON.stringify(c))).size).toBe(12);
+    for (const c of r.configs) expect(c.learningRate).toBe(DEFAULT_CONFIG.learningRate);
+  });
+
+  it('grid size is the product of the axis sizes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), (sizes) => {
+        const fields = ['seed', 'epochs', 'checkpointEvery'] as const;
+        const axes = sizes.map((n, i) => ({ field: fields[i], values: Array.from({ length: n }, (_, j) => j + 1) }));
+        const r = sweepGrid({ ...DEFAULT_CONFIG }, axes);
+        expect(r.ok && r.configs.length).toBe(sizes.reduce((a, b) => a * b, 1));
+      }),
+    );
+  });
+
+  it('refuses duplicates, empty sweeps, too many runs and invalid combinations', () => {
+    expect(sweepGrid({ ...DEFAULT_CONFIG }, [])).toMatchObject({ ok: false });
+    expect(sweepGrid({ ...DEFAULT_CONFIG }, [{ field: 'seed', values: [1] }, { field: 'seed', values: [2] }])).toEqual({ ok: false, error: 'seed appears in the sweep twice.' });
+    const many = [{ field: 'seed' as const, values: Array.from({ length: MAX_SWEEP_RUNS + 1 }, (_, i) => i) }];
+    expect(sweepGrid({ ...DEFAULT_CONFIG }, many)).toMatchObject({ ok: false, error: expect.stringMatching(/257 runs/) });
+    const bad = sweepGrid({ ...DEFAULT_CONFIG, trainSubset: 100 }, [{ field: 'batchSize', values: [50, 500] }]);
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^With batchSize=500: .*larger than trainSubset/) });
+  });
+});
