@@ -175,7 +175,8 @@ export interface RunRow {
   status: RunStatus;
   /** The full validated config (defaults filled in). */
   config: RunConfig;
-  /** The dataset's content hash (SHA-256 hex) once the run has loaded it; null before. */
+  /** config.dataset, and that dataset's content hash (SHA-256 hex) as registered. */
+  datasetId: string;
   datasetHash: string | null;
   createdAt: number;
   startedAt: number | null;
@@ -195,14 +196,13 @@ export interface RunRow {
   /** Where a diverged run's loss became NaN or infinite. */
   divergedAt: { epoch: number; iteration: number } | null;
   bestValAccuracy: number | null;
-  lastValAccuracy: number | null;
   /** Accuracy of the run's latest test-set evaluation. */
   testAccuracy: number | null;
-  /** Time spent training (sum of the epochs' durations, partial epochs excluded). */
-  durationMs: number;
+  /** Wall time from the (last) start to the finish, or to now while running; null if never started. */
+  durationMs: number | null;
 }
 
-export const RUN_SORT_KEYS = ['createdAt', 'name', 'status', 'bestValAccuracy', 'testAccuracy', 'durationMs', 'epochsDone', 'id'] as const;
+export const RUN_SORT_KEYS = ['createdAt', 'name', 'status', 'bestValAccuracy', 'testAccuracy'] as const;
 export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
 export interface RunQuery {
@@ -210,7 +210,7 @@ export interface RunQuery {
   status?: RunStatus | RunStatus[];
   /** Runs carrying this tag (exact match). */
   tag?: string;
-  /** Case-insensitive substring of the name, notes or tags. */
+  /** Case-insensitive substring of the name or the notes. */
   text?: string;
   /** Default createdAt. */
   sort?: RunSortKey;
@@ -281,7 +281,8 @@ export interface EvaluationDetail extends EvaluationSummary {
   perClass: ClassMetrics[];
 }
 
-export const PREDICTION_SORTS = ['index', 'confidence-asc', 'confidence-desc'] as const;
+/** By confidence (the predicted class's probability); ties by image index. */
+export const PREDICTION_SORTS = ['confidence-desc', 'confidence-asc'] as const;
 export type PredictionSort = (typeof PREDICTION_SORTS)[number];
 
 export interface PredictionRow {
@@ -324,7 +325,7 @@ export interface FinalMetrics {
   testAccuracy: number | null;
   testLoss: number | null;
   evaluationId: number | null;
-  durationMs: number;
+  durationMs: number | null;
 }
 
 export interface Comparison {
@@ -448,7 +449,7 @@ export interface PredictionQuery {
   /** Predicted class 0..9. */
   predicted?: number;
   correct?: boolean;
-  /** Default 'index'. */
+  /** Default 'confidence-desc'. */
   sort?: PredictionSort;
   /** Default 0. */
   offset?: number;
@@ -467,7 +468,7 @@ export function parseListPredictions(input: unknown): PredictionFilter {
   onlyKeys(o, ['evaluationId', 'label', 'predicted', 'correct', 'sort', 'offset', 'limit']);
   const out: PredictionFilter = {
     evaluationId: reqId(o, 'evaluationId'),
-    sort: optEnum(o, 'sort', PREDICTION_SORTS, 'index'),
+    sort: optEnum(o, 'sort', PREDICTION_SORTS, 'confidence-desc'),
     offset: optInt(o, 'offset', 0, 0, 1e9),
     limit: optInt(o, 'limit', 100, 1, MAX_PAGE),
   };

@@ -34,6 +34,9 @@ describe('contract parsers', () => {
     expect(contract.listPredictions.parse({ evaluationId: 3, label: 4, predicted: 9, correct: false, sort: 'confidence-asc' })).toEqual({
       evaluationId: 3, label: 4, predicted: 9, correct: false, sort: 'confidence-asc', offset: 0, limit: 100,
     });
+    expect(contract.listPredictions.parse({ evaluationId: 3 })).toEqual({
+      evaluationId: 3, sort: 'confidence-desc', offset: 0, limit: 100,
+    });
     expect(contract.getEvaluation.parse({ runId: 2 })).toEqual({ runId: 2 });
     expect(contract.exportRun.parse({ id: 1 })).toEqual({ id: 1, format: 'json' });
     expect(contract.resumeRun.parse({ id: 1, checkpointId: 4 })).toEqual({ id: 1, checkpointId: 4 });
