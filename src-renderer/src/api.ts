@@ -1,0 +1,147 @@
+// The renderer's one door to the host. In Electron the preload bridge (`window.workbench`) is
+// there; in a browser served by `npm run serve` an HTTP client stands in: POST /api/<method>
+// with the token header, events from /api/events (server-sent events). Both are built from the
+// contract's method list, and both are typed as WorkbenchClient. Nothing else in the renderer
+// knows which host it runs in.
+
+import { METHOD_NAMES } from '../../src-shared/contract';
+import { fromWireJson, isEventName, toWireJson, unwrap, type AllEventMap, type AnyEventName, type WorkbenchClient } from '../../src-shared/wire';
+
+export type { WorkbenchClient } from '../../src-shared/wire';
+
+export const TOKEN_HEADER = 'x-workbench-token';
+const TOKEN_KEY = 'workbench-token';
+
+type EventSourceLike = {
+  addEventListener(type: string, fn: (e: { data: string }) => void): void;
+  close(): void;
+  onerror: ((e: unknown) => void) | null;
+};
+
+export interface HttpClientOptions {
+  /** Origin of the web host, e.g. http://127.0.0.1:8520 (no trailing slash). */
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+  EventSource?: new (url: string) => EventSourceLike;
+  /** Told when an event payload cannot be decoded (default: console.error). */
+  onEventError?: (err: unknown) => void;
+}
+
+/** The WorkbenchClient that talks to the web host over HTTP and server-sent events. */
+export function createHttpClient(opts: HttpClientOptions): WorkbenchClient {
+  const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  const client: Record<string, unknown> = {};
+  for (const name of METHOD_NAMES) {
+    client[name] = async (params?: unknown) => {
+      let res: Response;
+      try {
+        res = await doFetch(`${opts.baseUrl}/api/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: opts.token },
+          body: params === undefined ? '' : toWireJson(params),
+        });
+      } catch (err) {
+        throw new Error(`Cannot reach the workbench host (${(err as Error).message}). Is \`npm run serve\` still running?`);
+      }
+      const text = await res.text();
+      let data: unknown;
+      try {
+        data = fromWireJson(text);
+      } catch {
+        throw new Error(`The workbench host answered ${res.status} with something that is not JSON.`);
+      }
+      return unwrap(data);
+    };
+  }
+
+  const listeners = new Map<string, Set<(payload: never) => void>>();
+  let source: EventSourceLike | null = null;
+  const report = opts.onEventError ?? ((err: unknown) => console.error('workbench event:', err));
+
+  function ensureSource(): EventSourceLike | null {
+    if (source) return source;
+    const ES = opts.EventSource ?? (globalThis as { EventSource?: new (url: string) => EventSourceLike }).EventSource;
+    if (!ES) return null;
+    source = new ES(`${opts.baseUrl}/api/events?token=${encodeURIComponent(opts.token)}`);
+    for (const name of listeners.keys()) subscribeSource(name);
+    return source;
+  }
+
+  function subscribeSource(name: string): void {
+    source?.addEventListener(name, (e) => {
+      let payload: unknown;
+      try {
+        payload = fromWireJson(e.data);
+      } catch (err) {
+        report(err);
+        return;
+      }
+      for (const fn of [...(listeners.get(name) ?? [])]) (fn as (p: unknown) => void)(payload);
+    });
+  }
+
+  client.on = <E extends AnyEventName>(name: E, fn: (payload: AllEventMap[E]) => void): (() => void) => {
+    if (!isEventName(name)) throw new Error(`Unknown event "${String(name)}".`);
+    if (typeof fn !== 'function') throw new Error('on(event, fn) needs a function.');
+    let set = listeners.get(name);
+    if (!set) {
+      set = new Set();
+      listeners.set(name, set);
+      if (source) subscribeSource(name);
+    }
+    set.add(fn as (payload: never) => void);
+    ensureSource();
+    return () => {
+      set.delete(fn as (payload: never) => void);
+      if ([...listeners.values()].every((s) => s.size === 0) && source) {
+        source.close();
+        source = null;
+        listeners.clear();
+      }
+    };
+  };
+  return client as WorkbenchClient;
+}
+
+interface HostGlobals {
+  workbench?: WorkbenchClient;
+  location?: { origin: string; search: string; pathname: string; hash: string };
+  history?: { replaceState(data: unknown, unused: string, url: string): void };
+  sessionStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+}
+
+/**
+ * The token of the web host: from the page URL (?token=…, then removed from the address bar so
+ * it is not shown or bookmarked) or, after a reload, from this tab's session storage.
+ */
+export function readToken(g: HostGlobals): string {
+  const loc = g.location;
+  if (!loc) return '';
+  const query = new URLSearchParams(loc.search);
+  const fromUrl = query.get('token');
+  if (fromUrl) {
+    try {
+      g.sessionStorage?.setItem(TOKEN_KEY, fromUrl);
+      query.delete('token');
+      const rest = query.toString();
+      g.history?.replaceState(null, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash}`);
+    } catch {
+      /* storage may be disabled; the token still works for this page */
+    }
+    return fromUrl;
+  }
+  try {
+    return g.sessionStorage?.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The preload bridge when present, else the HTTP client for the page's own origin. */
+export function pickApi(g: HostGlobals): WorkbenchClient {
+  if (g.workbench) return g.workbench;
+  return createHttpClient({ baseUrl: g.location?.origin ?? '', token: readToken(g) });
+}
+
+export const api: WorkbenchClient = pickApi(globalThis as HostGlobals);

@@ -1,0 +1,56 @@
+// One valid params object per contract method. Typed as a record over MethodName, so a method
+// added to the contract without a sample here is a type error in the tests.
+import type { MethodName } from '../../src-shared/contract';
+
+export const SAMPLE_PARAMS: Record<MethodName, unknown> = {
+  listPresets: undefined,
+  presetConfig: { id: 'report' },
+  createRun: { config: { epochs: 1, trainSubset: 200 }, name: 'sample', tags: ['t'] },
+  createSweep: { base: { epochs: 1 }, grid: { batchSize: [50, 100] } },
+  listRuns: { limit: 10 },
+  getRun: { id: 1 },
+  stopRun: { id: 1 },
+  resumeRun: { id: 1 },
+  deleteRun: { id: 1 },
+  renameRun: { id: 1, name: 'renamed' },
+  setTags: { id: 1, tags: ['a', 'b'] },
+  setNotes: { id: 1, notes: 'note' },
+  getMetrics: { runIds: [1] },
+  listCheckpoints: { runId: 1 },
+  evaluateCheckpoint: { checkpointId: 1 },
+  getEvaluation: { runId: 1 },
+  listPredictions: { evaluationId: 1, label: 4, predicted: 9 },
+  getImages: { dataset: 'mnist', split: 'test', indices: [0, 1] },
+  listDatasets: undefined,
+  importDataset: { folder: '/nonexistent', name: 'x' },
+  compareRuns: { runIds: [1, 2] },
+  exportRun: { id: 1, format: 'csv' },
+  exportCheckpoint: { id: 1 },
+};
+
+/** Params each method must refuse, with a fragment of the message. */
+export const BAD_PARAMS: Record<MethodName, [unknown, RegExp]> = {
+  listPresets: [{ x: 1 }, /no parameters/],
+  presetConfig: [{ id: 'nope' }, /Unknown preset/],
+  createRun: [{ config: { epochs: -1 } }, /epochs/i],
+  createSweep: [{ grid: {} }, /at least one setting/],
+  listRuns: [{ limit: 0 }, /limit/],
+  getRun: [{ id: 'one' }, /id must be a whole number/],
+  stopRun: [{}, /id must be a whole number/],
+  resumeRun: [{ id: 1, checkpointId: 0 }, /checkpointId/],
+  deleteRun: [{ id: 1.5 }, /whole number/],
+  renameRun: [{ id: 1, name: '  ' }, /must not be empty/],
+  setTags: [{ id: 1, tags: ['a', 'a'] }, /twice/],
+  setNotes: [{ id: 1, notes: 5 }, /notes must be a string/],
+  getMetrics: [{ runIds: [] }, /runIds/],
+  listCheckpoints: [{ runId: -1 }, /runId/],
+  evaluateCheckpoint: [{}, /checkpointId/],
+  getEvaluation: [{ id: 1, runId: 1 }, /not both/],
+  listPredictions: [{ evaluationId: 1, label: 10 }, /label/],
+  getImages: [{ dataset: '../etc', split: 'test', indices: [0] }, /dataset/],
+  listDatasets: [[1], /must be an object/],
+  importDataset: [{ folder: '', name: 'x' }, /folder/],
+  compareRuns: [{ runIds: [1] }, /runIds/],
+  exportRun: [{ id: 1, format: 'xml' }, /format/],
+  exportCheckpoint: [{ id: 0 }, /id must be between/],
+};

@@ -1,0 +1,244 @@
+// The web host's transport and guards, against a generic fake of the contract (fast, no SQLite):
+// token, Host header, Origin, bad JSON, unknown method, oversized body, path traversal, SSE, and
+// every method round-tripping through the renderer's HTTP client. The same host over the real
+// API on a temp database is in host-real.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { contract, METHOD_NAMES, type MethodName } from '../../src-shared/contract';
+import { fromWireJson } from '../../src-shared/wire';
+import { startWebHost, type WebHost } from '../../src-main/web/host';
+import { createHttpClient } from '../../src-renderer/src/api';
+import { fakeWorkbench, type FakeWorkbench } from '../support/fake-workbench';
+import { raw, openStream } from '../support/http';
+import { BAD_PARAMS, SAMPLE_PARAMS } from '../support/sample-params';
+
+let dir: string;
+let host: WebHost;
+let wb: FakeWorkbench;
+const TOKEN = 'test-token-0123456789';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wb-host-'));
+  const renderer = join(dir, 'renderer');
+  mkdirSync(join(renderer, 'assets'), { recursive: true });
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)');
+  mkdirSync(join(dir, 'renderer-secret'));
+  writeFileSync(join(dir, 'renderer-secret', 'key.txt'), 'SECRET');
+  writeFileSync(join(dir, 'secret.txt'), 'SECRET');
+  symlinkSync(join(dir, 'secret.txt'), join(renderer, 'link.txt'));
+  wb = fakeWorkbench();
+  host = await startWebHost({ workbench: wb, rendererDir: renderer, port: 0, token: TOKEN, maxBodyBytes: 64 * 1024 });
+});
+
+afterAll(async () => {
+  await host?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const auth = () => ({ 'x-workbench-token': TOKEN });
+
+describe('web host guards', () => {
+  it('prints a loopback URL with the token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${TOKEN}`);
+    expect(host.token).toBe(TOKEN);
+  });
+
+  it('refuses API calls and pages without the right token (401), and changes nothing', async () => {
+    const before = wb.calls.length;
+    expect((await raw(host.port, 'POST', '/api/listRuns', { body: '{}' })).status).toBe(401);
+    expect((await raw(host.port, 'POST', '/api/listRuns', { body: '{}', headers: { 'x-workbench-token': 'wrong' } })).status).toBe(401);
+    expect((await raw(host.port, 'POST', '/api/listRuns?token=wrong', { body: '{}' })).status).toBe(401);
+    expect((await raw(host.port, 'GET', '/')).status).toBe(401);
+    expect((await raw(host.port, 'GET', '/api/events')).status).toBe(401);
+    const r = await raw(host.port, 'GET', '/assets/app.js');
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body).error).toMatch(/token/);
+    expect(wb.calls.length).toBe(before);
+  });
+
+  it('opening the page with ?token sets a strict cookie that serves the assets but not API calls', async () => {
+    const page = await raw(host.port, 'GET', `/?token=${TOKEN}`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toMatch(new RegExp(`^wb_token_${host.port}=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`));
+    const asset = await raw(host.port, 'GET', '/assets/app.js', { headers: { cookie: `other=1; wb_token_${host.port}=${TOKEN}` } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/text\/javascript/);
+    expect(asset.body).toBe('console.log(1)');
+    const api = await raw(host.port, 'POST', '/api/listPresets', { headers: { cookie: `wb_token_${host.port}=${TOKEN}` } });
+    expect(api.status).toBe(401);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) and a foreign Origin with 403', async () => {
+    for (const h of ['evil.example:' + host.port, `127.0.0.1:${host.port + 1}`, 'localhost', `127.0.0.1.evil.example:${host.port}`]) {
+      const r = await raw(host.port, 'POST', '/api/listPresets', { headers: { ...auth(), host: h } });
+      expect(r.status, h).toBe(403);
+    }
+    expect((await raw(host.port, 'POST', '/api/listPresets', { headers: { ...auth(), host: `localhost:${host.port}` } })).status).toBe(200);
+    // No Host header at all (HTTP/1.0 over a bare socket).
+    const bare = await new Promise<string>((ok) => {
+      const sock = connect(host.port, '127.0.0.1', () => sock.end(`POST /api/listPresets HTTP/1.0\r\nx-workbench-token: ${TOKEN}\r\ncontent-length: 0\r\n\r\n`));
+      let text = '';
+      sock.on('data', (d) => (text += String(d)));
+      sock.on('close', () => ok(text));
+    });
+    expect(bare).toMatch(/^HTTP\/1\.1 403/);
+    for (const o of ['http://evil.example', `http://evil.example:${host.port}`, `https://127.0.0.1:${host.port}`, 'null']) {
+      const r = await raw(host.port, 'POST', '/api/listPresets', { headers: { ...auth(), origin: o } });
+      expect(r.status, o).toBe(403);
+      expect(JSON.parse(r.body).error).toMatch(/Origin/);
+    }
+    expect((await raw(host.port, 'POST', '/api/listPresets', { headers: { ...auth(), origin: `http://127.0.0.1:${host.port}` } })).status).toBe(200);
+  });
+
+  it('answers bad JSON with 400, an unknown method with 404, GET on a method with 405', async () => {
+    const before = wb.calls.length;
+    const bad = await raw(host.port, 'POST', '/api/listRuns', { headers: auth(), body: '{"limit":' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ ok: false, error: expect.stringMatching(/^Bad JSON body/) });
+    const badTag = await raw(host.port, 'POST', '/api/listRuns', { headers: auth(), body: '{"x":{"$f32":"AAA="}}' });
+    expect(badTag.status).toBe(400);
+    for (const name of ['nope', 'toString', '__proto__', 'constructor', '']) {
+      const r = await raw(host.port, 'POST', `/api/${name}`, { headers: auth(), body: '{}' });
+      expect(r.status, name).toBe(404);
+    }
+    expect((await raw(host.port, 'GET', '/api/listRuns', { headers: auth() })).status).toBe(405);
+    expect(wb.calls.length).toBe(before);
+  });
+
+  it('refuses oversized bodies with 413, declared or streamed', async () => {
+    const big = JSON.stringify({ text: 'x'.repeat(70 * 1024) });
+    const r = await raw(host.port, 'POST', '/api/listRuns', { headers: auth(), body: big });
+    expect(r.status).toBe(413);
+    // Chunked, no Content-Length: counted while reading.
+    const chunked = await raw(host.port, 'POST', '/api/listRuns', { headers: { ...auth(), 'transfer-encoding': 'chunked' }, body: big });
+    expect(chunked.status).toBe(413);
+  });
+
+  it('serves no file outside the renderer folder', async () => {
+    const paths = [
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/../renderer-secret/key.txt',
+      '/link.txt',
+      '//etc/passwd',
+      '/%00index.html',
+      '/%E0%A4%A',
+      '/assets',
+      '/nope.html',
+    ];
+    for (const p of paths) {
+      const r = await raw(host.port, 'GET', `${p}${p.includes('?') ? '&' : '?'}token=${TOKEN}`);
+      expect([400, 404], p).toContain(r.status);
+      expect(r.body, p).not.toContain('SECRET');
+    }
+    const ok = await raw(host.port, 'GET', `/index.html?token=${TOKEN}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('<title>t</title>');
+  });
+});
+
+describe('web host API', () => {
+  const client = () => createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: TOKEN });
+
+  it('round-trips every contract method through the renderer HTTP client', async () => {
+    const c = client();
+    for (const name of METHOD_NAMES) {
+      const params = SAMPLE_PARAMS[name];
+      const fn = c[name] as (p: unknown) => Promise<unknown>;
+      const got = (await fn(params)) as { method: string; params: unknown; bytes: Uint8Array; loss: number };
+      expect(got.method).toBe(name);
+      // The host hands the API what the contract's parser made of the params.
+      const parsed = (contract[name].parse as (x: unknown) => unknown)(params);
+      expect(got.params).toEqual(parsed ?? null);
+      expect(got.bytes).toEqual(new Uint8Array([0, 1, 254, 255]));
+      expect(got.loss).toBeNaN();
+    }
+    expect(wb.calls.map((c) => c.name)).toEqual(expect.arrayContaining([...METHOD_NAMES]));
+  });
+
+  it('refuses bad params for every method with the parser message, calling nothing', async () => {
+    const c = client();
+    const before = wb.calls.length;
+    for (const name of METHOD_NAMES) {
+      const [params, message] = BAD_PARAMS[name as MethodName];
+      await expect((c[name] as (p: unknown) => Promise<unknown>)(params), name).rejects.toThrow(message);
+    }
+    expect(wb.calls.length).toBe(before);
+  });
+
+  it('reports an unreachable host clearly', async () => {
+    const c = createHttpClient({ baseUrl: 'http://127.0.0.1:1', token: TOKEN });
+    await expect(c.listPresets()).rejects.toThrow(/Cannot reach the workbench host/);
+  });
+
+  it('delivers events over SSE, encoded, and unsubscribes when the client goes', async () => {
+    const base = wb.listenerCount();
+    const s = openStream(host.port, `/api/events?token=${TOKEN}`);
+    await s.next(/: connected/);
+    expect(s.status).toBe(200);
+    expect(wb.listenerCount()).toBeGreaterThan(base);
+    wb.emit('runProgress', { runId: 7, epoch: 1, epochs: 2, iteration: 3, iterationInEpoch: 3, itersPerEpoch: 10, loss: NaN, learningRate: 0.001, imagesPerSecond: 5, etaSeconds: null });
+    wb.emit('runStatus', { runId: 7, status: 'running', error: null });
+    const m = await s.next(/event: runStatus\ndata: (.*)\n\n/);
+    expect(JSON.parse(m[1])).toEqual({ runId: 7, status: 'running', error: null });
+    const p = await s.next(/event: runProgress\ndata: (.*)\n\n/);
+    expect((fromWireJson(p[1]) as { loss: number }).loss).toBeNaN();
+    s.close();
+    for (let i = 0; i < 50 && wb.listenerCount() > base; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(wb.listenerCount()).toBe(base);
+  });
+
+  it('feeds the HTTP client on(event) through an EventSource', async () => {
+    // A minimal EventSource over node:http, enough for the client's use (Node 20 has none).
+    class NodeEventSource {
+      onerror = null;
+      private handlers = new Map<string, ((e: { data: string }) => void)[]>();
+      private stream;
+      constructor(url: string) {
+        const u = new URL(url);
+        this.stream = openStream(Number(u.port), u.pathname + u.search);
+        let seen = 0;
+        const pump = () => {
+          const blocks = this.stream.text.slice(seen).split('\n\n');
+          const complete = blocks.slice(0, -1);
+          for (const b of complete) {
+            seen += b.length + 2;
+            const ev = /^event: (.*)$/m.exec(b)?.[1];
+            const data = /^data: (.*)$/m.exec(b)?.[1];
+            if (ev && data !== undefined) for (const h of this.handlers.get(ev) ?? []) h({ data });
+          }
+        };
+        this.timer = setInterval(pump, 10);
+      }
+      private timer: ReturnType<typeof setInterval>;
+      addEventListener(type: string, fn: (e: { data: string }) => void) {
+        this.handlers.set(type, [...(this.handlers.get(type) ?? []), fn]);
+      }
+      close() {
+        clearInterval(this.timer);
+        this.stream.close();
+      }
+    }
+    const c = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: TOKEN, EventSource: NodeEventSource });
+    const got: unknown[] = [];
+    const off = c.on('runChanged', (p) => got.push(p));
+    expect(() => c.on('nope' as 'runChanged', () => {})).toThrow(/Unknown event/);
+    const base = wb.listenerCount();
+    for (let i = 0; i < 100 && wb.listenerCount() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(base + wb.listenerCount()).toBeGreaterThan(0);
+    wb.emit('runChanged', { runId: 3, change: 'created' });
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual([{ runId: 3, change: 'created' }]);
+    off();
+  });
+});
