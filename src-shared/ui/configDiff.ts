@@ -1,12 +1,8 @@
-// The compare view's hyperparameter table: which settings differ between runs.
+// The compare view's hyperparameter table: every setting with one value per run, flagged when the
+// runs disagree (the difference itself is ../metrics.ts's configDiff, which the API uses too).
 
 import { CONFIG_KEYS, type RunConfig } from '../config';
-
-/** Keys whose values are not all equal across the configs (in schema order). */
-export function differingKeys(configs: readonly RunConfig[]): (keyof RunConfig)[] {
-  if (configs.length < 2) return [];
-  return CONFIG_KEYS.filter((k) => configs.some((c) => !Object.is(c[k], configs[0][k])));
-}
+import { configDiff } from '../metrics';
 
 export interface ConfigRow {
   key: keyof RunConfig;
@@ -14,8 +10,8 @@ export interface ConfigRow {
   differs: boolean;
 }
 
-/** One row per setting; with `onlyDifferences` just the rows that differ. */
+/** One row per setting in schema order; with `onlyDifferences` just the rows that differ. */
 export function configRows(configs: readonly RunConfig[], onlyDifferences: boolean): ConfigRow[] {
-  const diff = new Set(differingKeys(configs));
+  const diff = new Set(configDiff(configs as unknown as Record<string, unknown>[]).map((d) => d.key));
   return CONFIG_KEYS.filter((k) => !onlyDifferences || diff.has(k)).map((k) => ({ key: k, values: configs.map((c) => c[k]), differs: diff.has(k) }));
 }

@@ -4,6 +4,10 @@
 
 import { FIELDS, validateRunConfig, type RunConfig } from '../config';
 import { parseNumberText } from './form';
+import { ApiError, MAX_SWEEP_RUNS, sweepConfigs } from '../contract';
+import { gridSize } from '../metrics';
+
+export { MAX_SWEEP_RUNS };
 
 export type SweepValue = number | string;
 
@@ -11,9 +15,6 @@ export interface SweepAxis {
   field: keyof RunConfig;
   values: SweepValue[];
 }
-
-/** At most this many runs from one sweep (the API may enforce its own limit too). */
-export const MAX_SWEEP_RUNS = 256;
 
 export type AxisParse = { ok: true; axis: SweepAxis } | { ok: false; error: string };
 
@@ -45,38 +46,32 @@ export function parseSweepAxis(field: string, text: string): AxisParse {
 }
 
 /** Number of runs in the grid (the product of the axes' sizes; 1 with no axes). */
-export function gridSize(axes: readonly SweepAxis[]): number {
-  return axes.reduce((n, a) => n * a.values.length, 1);
+export function axesGridSize(axes: readonly SweepAxis[]): number {
+  return gridSize(axes.map((a) => [a.field, a.values] as const));
+}
+
+/** The API's createSweep params for these axes. */
+export function sweepGridParam(axes: readonly SweepAxis[]): Partial<Record<keyof RunConfig, unknown[]>> {
+  const grid: Partial<Record<keyof RunConfig, unknown[]>> = {};
+  for (const a of axes) grid[a.field] = [...a.values];
+  return grid;
 }
 
 export type GridResult = { ok: true; configs: RunConfig[] } | { ok: false; error: string };
 
 /**
- * Every combination, the first axis varying slowest. Each config is validated as a whole (a batch
- * larger than trainSubset, say, is reported with the combination that causes it).
+ * Every combination, the first axis varying slowest, checked by the very code the API runs on
+ * createSweep (so the form's preview and its errors are what the launch will do).
  */
-export function sweepGrid(base: RunConfig, axes: readonly SweepAxis[]): GridResult {
+export function sweepPreview(base: RunConfig, axes: readonly SweepAxis[]): GridResult {
+  if (axes.length === 0) return { ok: false, error: 'Pick at least one setting and its values.' };
   const fields = axes.map((a) => a.field);
   const dup = fields.find((f, i) => fields.indexOf(f) !== i);
   if (dup) return { ok: false, error: `${dup} appears in the sweep twice.` };
-  const n = gridSize(axes);
-  if (axes.length === 0 || n === 0) return { ok: false, error: 'Pick at least one setting and its values.' };
-  if (n > MAX_SWEEP_RUNS) return { ok: false, error: `This sweep would queue ${n} runs; the limit is ${MAX_SWEEP_RUNS}.` };
-  const configs: RunConfig[] = [];
-  for (let i = 0; i < n; i++) {
-    const cfg: Record<string, unknown> = { ...base };
-    let rest = i;
-    for (let a = axes.length - 1; a >= 0; a--) {
-      const ax = axes[a];
-      cfg[ax.field] = ax.values[rest % ax.values.length];
-      rest = Math.floor(rest / ax.values.length);
-    }
-    const r = validateRunConfig(cfg);
-    if (!r.ok) {
-      const combo = axes.map((ax) => `${ax.field}=${String(cfg[ax.field])}`).join(', ');
-      return { ok: false, error: `With ${combo}: ${r.errors.map((e) => e.message).join(' ')}` };
-    }
-    configs.push(r.value);
+  try {
+    return { ok: true, configs: sweepConfigs({ base, grid: sweepGridParam(axes) }).map((c) => c.config) };
+  } catch (e) {
+    if (e instanceof ApiError) return { ok: false, error: e.message };
+    throw e;
   }
-  return { ok: true, configs };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src-shared/config';
 import { epochSeries, lineDataset, lossSeries, positiveOnly, topK, withAlpha } from '../../src-shared/ui/chartData';
-import { configRows, differingKeys } from '../../src-shared/ui/configDiff';
+import { configRows } from '../../src-shared/ui/configDiff';
 import { emaSmooth } from '../../src-shared/ui/smoothing';
 
 describe('chart datasets', () => {
@@ -50,8 +50,7 @@ describe('config differences', () => {
   it('lists exactly the differing settings', () => {
     const a = { ...DEFAULT_CONFIG };
     const b = { ...DEFAULT_CONFIG, optimizer: 'sgd' as const, batchSize: 50 };
-    expect(differingKeys([a, b])).toEqual(['batchSize', 'optimizer']);
-    expect(differingKeys([a])).toEqual([]);
+    expect(configRows([a], true)).toEqual([]);
     expect(configRows([a, b], true)).toEqual([
       { key: 'batchSize', values: [200, 50], differs: true },
       { key: 'optimizer', values: ['adam', 'sgd'], differs: true },

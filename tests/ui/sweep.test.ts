@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_CONFIG } from '../../src-shared/config';
-import { MAX_SWEEP_RUNS, gridSize, parseSweepAxis, sweepGrid, type SweepAxis } from '../../src-shared/ui/sweep';
+import { MAX_SWEEP_RUNS, axesGridSize, parseSweepAxis, sweepPreview, type SweepAxis } from '../../src-shared/ui/sweep';
 
 describe('sweep builder', () => {
   it('parses and validates comma-separated values', () => {
@@ -21,8 +21,8 @@ describe('sweep builder', () => {
       { field: 'optimizer', values: ['adam', 'sgd', 'adam'].slice(0, 2) },
       { field: 'seed', values: [1, 2, 3] },
     ];
-    expect(gridSize(axes)).toBe(12);
-    const r = sweepGrid({ ...DEFAULT_CONFIG }, axes);
+    expect(axesGridSize(axes)).toBe(12);
+    const r = sweepPreview({ ...DEFAULT_CONFIG }, axes);
     if (!r.ok) throw new Error(r.error);
     expect(r.configs).toHaveLength(12);
     expect(r.configs.map((c) => `${c.batchSize}/${c.optimizer}/${c.seed}`).slice(0, 4)).toEqual(['50/adam/1', '50/adam/2', '50/adam/3', '50/sgd/1']);
@@ -35,18 +35,23 @@ describe('sweep builder', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), (sizes) => {
         const fields = ['seed', 'epochs', 'checkpointEvery'] as const;
         const axes = sizes.map((n, i) => ({ field: fields[i], values: Array.from({ length: n }, (_, j) => j + 1) }));
-        const r = sweepGrid({ ...DEFAULT_CONFIG }, axes);
+        const r = sweepPreview({ ...DEFAULT_CONFIG }, axes);
         expect(r.ok && r.configs.length).toBe(sizes.reduce((a, b) => a * b, 1));
       }),
     );
   });
 
   it('refuses duplicates, empty sweeps, too many runs and invalid combinations', () => {
-    expect(sweepGrid({ ...DEFAULT_CONFIG }, [])).toMatchObject({ ok: false });
-    expect(sweepGrid({ ...DEFAULT_CONFIG }, [{ field: 'seed', values: [1] }, { field: 'seed', values: [2] }])).toEqual({ ok: false, error: 'seed appears in the sweep twice.' });
+    expect(sweepPreview({ ...DEFAULT_CONFIG }, [])).toMatchObject({ ok: false });
+    expect(sweepPreview({ ...DEFAULT_CONFIG }, [{ field: 'seed', values: [1] }, { field: 'seed', values: [2] }])).toEqual({ ok: false, error: 'seed appears in the sweep twice.' });
     const many = [{ field: 'seed' as const, values: Array.from({ length: MAX_SWEEP_RUNS + 1 }, (_, i) => i) }];
-    expect(sweepGrid({ ...DEFAULT_CONFIG }, many)).toMatchObject({ ok: false, error: expect.stringMatching(/257 runs/) });
-    const bad = sweepGrid({ ...DEFAULT_CONFIG, trainSubset: 100 }, [{ field: 'batchSize', values: [50, 500] }]);
-    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^With batchSize=500: .*larger than trainSubset/) });
+    expect(sweepPreview({ ...DEFAULT_CONFIG }, many)).toMatchObject({ ok: false, error: expect.stringMatching(/too many values/) });
+    const product = [
+      { field: 'seed' as const, values: Array.from({ length: 11 }, (_, i) => i) },
+      { field: 'epochs' as const, values: Array.from({ length: 10 }, (_, i) => i + 1) },
+    ];
+    expect(sweepPreview({ ...DEFAULT_CONFIG }, product)).toMatchObject({ ok: false, error: expect.stringMatching(/makes 110 runs/) });
+    const bad = sweepPreview({ ...DEFAULT_CONFIG, trainSubset: 100, batchSize: 50 }, [{ field: 'batchSize', values: [50, 500] }]);
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/"batchSize":500.*larger than trainSubset/) });
   });
 });
