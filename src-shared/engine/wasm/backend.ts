@@ -1,0 +1,178 @@
+// The WebAssembly SIMD fast path of the Backend interface (engine/backend.ts). The whole LeNet-5
+// training step and inference run inside one wasm module (sources: ./assembly, built by
+// scripts/build-wasm.mjs into ./kernels.generated.ts). Parameters, gradients and every activation
+// live in the module's linear memory, laid out once for maxBatch images; memory never grows
+// afterwards, so the Float32Array views handed out here stay valid for the backend's lifetime.
+//
+// Tested against the plain TypeScript reference (engine/reference) in tests/engine/wasm*.test.ts.
+
+import type { Backend } from '../backend';
+import { PARAM_COUNT, INPUT_SIZE, NUM_CLASSES } from '../layout';
+import { KERNELS_BASE64 } from './kernels.generated';
+
+const IN = INPUT_SIZE * INPUT_SIZE;
+
+/** The stages of a step, in execution order; each is one layer (conv layers fused with ReLU and pooling). */
+export const FORWARD_STAGES = ['c1+s2', 'c3+s4', 'c5', 'f6', 'out', 'softmax'] as const;
+export const BACKWARD_STAGES = ['softmax', 'out', 'f6', 'c5', 'c3+s4', 'c1+s2'] as const;
+export type StageName = (typeof FORWARD_STAGES)[number];
+
+export interface StageTiming {
+  stage: StageName;
+  pass: 'forward' | 'backward';
+  ms: number;
+}
+
+export interface WasmBackend extends Backend {
+  /**
+   * A view of the module's input buffer (maxBatch, 1, 32, 32). A caller may write a batch here and
+   * pass this same array as x: trainStep/predict then skip the copy.
+   */
+  readonly input: Float32Array;
+  /** Bytes of linear memory in use (all buffers for maxBatch). */
+  readonly memoryBytes: number;
+  /**
+   * One training step run stage by stage, timing each with `clock` (milliseconds). Same effect
+   * as trainStep (gradients are ADDED); returns the loss and the timings in execution order.
+   */
+  profileStep(x: Float32Array, labels: Uint8Array, n: number, clock?: () => number): { loss: number; stages: StageTiming[] };
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  setup(maxBatch: number): number;
+  paramsPtr(): number;
+  gradsPtr(): number;
+  inputPtr(): number;
+  labelsPtr(): number;
+  probsPtr(): number;
+  trainStep(n: number): number;
+  predict(n: number): void;
+  c1Forward(n: number): void;
+  c3Forward(n: number): void;
+  c5Forward(n: number): void;
+  f6Forward(n: number): void;
+  outForward(n: number): void;
+  lossForward(n: number, withLabels: number): number;
+  lossBackward(n: number): void;
+  outBackward(n: number): void;
+  f6Backward(n: number): void;
+  c5Backward(n: number): void;
+  c3Backward(n: number): void;
+  c1Backward(n: number): void;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes standard base64 (with '=' padding, no whitespace) without Buffer or atob. */
+export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  if (s.length % 4 !== 0) throw new Error(`base64 length must be a multiple of 4 (got ${s.length}).`);
+  const lookup = new Int16Array(128).fill(-1);
+  for (let i = 0; i < 64; i++) lookup[B64.charCodeAt(i)] = i;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((s.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < s.length; i += 4) {
+    let v = 0;
+    for (let j = 0; j < 4; j++) {
+      const ch = s.charCodeAt(i + j);
+      const isPad = ch === 61 && i + 4 === s.length && j >= 4 - pad;
+      const d = isPad ? 0 : ch < 128 ? lookup[ch] : -1;
+      if (d < 0) throw new Error(`Invalid base64 character at position ${i + j}.`);
+      v = (v << 6) | d;
+    }
+    out[o++] = (v >> 16) & 255;
+    if (o < out.length) out[o++] = (v >> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+/** The compiled module, compiled once per thread and shared by every backend instance. */
+function kernelsModule(): WebAssembly.Module {
+  if (!compiled) compiled = new WebAssembly.Module(decodeBase64(KERNELS_BASE64));
+  return compiled;
+}
+
+/** Creates a backend whose buffers hold batches of up to maxBatch images. */
+export function createWasmBackend(maxBatch: number): WasmBackend {
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 65536) {
+    throw new Error(`maxBatch must be a whole number between 1 and 65536 (got ${maxBatch}).`);
+  }
+  const instance = new WebAssembly.Instance(kernelsModule(), {});
+  const k = instance.exports as unknown as Exports;
+  const memoryBytes = k.setup(maxBatch);
+  if (memoryBytes === 0) throw new Error(`The wasm backend could not reserve memory for maxBatch ${maxBatch}.`);
+  const buf = k.memory.buffer;
+  const params = new Float32Array(buf, k.paramsPtr() >>> 0, PARAM_COUNT);
+  const grads = new Float32Array(buf, k.gradsPtr() >>> 0, PARAM_COUNT);
+  const input = new Float32Array(buf, k.inputPtr() >>> 0, maxBatch * IN);
+  const labelBuf = new Uint8Array(buf, k.labelsPtr() >>> 0, maxBatch);
+  const probBuf = new Float32Array(buf, k.probsPtr() >>> 0, maxBatch * NUM_CLASSES);
+
+  function checkBatch(x: Float32Array, n: number, what: string): void {
+    if (!Number.isInteger(n) || n < 1 || n > maxBatch) throw new Error(`${what}: n must be a whole number between 1 and maxBatch ${maxBatch} (got ${n}).`);
+    if (!(x instanceof Float32Array) || x.length < n * IN) throw new Error(`${what}: x must be a Float32Array of at least n·1024 = ${n * IN} floats (got ${x instanceof Float32Array ? x.length : typeof x}).`);
+  }
+
+  function checkLabels(labels: Uint8Array, n: number, what: string): void {
+    if (!(labels instanceof Uint8Array) || labels.length < n) throw new Error(`${what}: labels must be a Uint8Array of at least n = ${n} entries.`);
+    for (let i = 0; i < n; i++) if (labels[i] >= NUM_CLASSES) throw new Error(`${what}: label ${labels[i]} at position ${i} is not a class 0..9.`);
+  }
+
+  /** Validates, then copies the batch into wasm memory (unless it is already there). */
+  function load(x: Float32Array, labels: Uint8Array | null, n: number, what: string): void {
+    checkBatch(x, n, what);
+    if (labels) checkLabels(labels, n, what);
+    if (!(x.buffer === buf && x.byteOffset === input.byteOffset)) input.set(x.subarray(0, n * IN));
+    if (labels) labelBuf.set(labels.subarray(0, n));
+  }
+
+  return {
+    name: 'wasm-simd',
+    maxBatch,
+    params,
+    grads,
+    input,
+    memoryBytes,
+
+    trainStep(x: Float32Array, labels: Uint8Array, n: number): number {
+      load(x, labels, n, 'trainStep');
+      return k.trainStep(n);
+    },
+
+    predict(x: Float32Array, n: number, probs: Float32Array): void {
+      checkBatch(x, n, 'predict');
+      if (!(probs instanceof Float32Array) || probs.length < n * NUM_CLASSES) throw new Error(`predict: probs must be a Float32Array of at least n·10 = ${n * NUM_CLASSES} floats.`);
+      load(x, null, n, 'predict');
+      k.predict(n);
+      probs.set(probBuf.subarray(0, n * NUM_CLASSES));
+    },
+
+    profileStep(x: Float32Array, labels: Uint8Array, n: number, clock: () => number = () => performance.now()) {
+      load(x, labels, n, 'profileStep');
+      const stages: StageTiming[] = [];
+      let loss = NaN;
+      const time = (stage: StageName, pass: 'forward' | 'backward', fn: () => void): void => {
+        const t0 = clock();
+        fn();
+        stages.push({ stage, pass, ms: clock() - t0 });
+      };
+      time('c1+s2', 'forward', () => k.c1Forward(n));
+      time('c3+s4', 'forward', () => k.c3Forward(n));
+      time('c5', 'forward', () => k.c5Forward(n));
+      time('f6', 'forward', () => k.f6Forward(n));
+      time('out', 'forward', () => k.outForward(n));
+      time('softmax', 'forward', () => { loss = k.lossForward(n, 1); });
+      time('softmax', 'backward', () => k.lossBackward(n));
+      time('out', 'backward', () => k.outBackward(n));
+      time('f6', 'backward', () => k.f6Backward(n));
+      time('c5', 'backward', () => k.c5Backward(n));
+      time('c3+s4', 'backward', () => k.c3Backward(n));
+      time('c1+s2', 'backward', () => k.c1Backward(n));
+      return { loss, stages };
+    },
+  };
+}
