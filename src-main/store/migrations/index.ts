@@ -1,0 +1,8 @@
+// The migration registry, in order. Add a migration: write NNN_name.ts exporting one Migration
+// with the next version, append it here, and add its test (migrate to N−1, insert, migrate to
+// N, assert) in tests/store/migrations.test.ts. checkRegistry refuses gaps and disorder.
+import type { Migration } from '../migrate';
+import { migration001 } from './001_init';
+import { migration002 } from './002_evaluations';
+
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];

