@@ -81,6 +81,9 @@ export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
       if (d < 0) throw new Error(`Invalid base64 character at position ${i + j}.`);
       v = (v << 6) | d;
     }
+    if (i + 4 === s.length && (pad === 2 ? v & 0xffff : pad === 1 ? v & 0xff : 0) !== 0) {
+      throw new Error(`Invalid base64: non-zero padding bits at position ${i}.`);
+    }
     out[o++] = (v >> 16) & 255;
     if (o < out.length) out[o++] = (v >> 8) & 255;
     if (o < out.length) out[o++] = v & 255;
