@@ -71,6 +71,9 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
   });
   try {
+    // Refuse a newer schema before changing anything (even the journal mode) in its file.
+    const found = schemaVersion(db);
+    if (found > SCHEMA_VERSION) throw new StoreError('version', newerSchemaMessage(found, SCHEMA_VERSION));
     db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     db.pragma('foreign_keys = ON');
     if (!opts.readonly) {
@@ -79,10 +82,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       db.pragma('synchronous = FULL');
       migrate(db, MIGRATIONS);
     } else {
-      const v = schemaVersion(db);
-      if (v > SCHEMA_VERSION) throw new StoreError('version', newerSchemaMessage(v, SCHEMA_VERSION));
-      if (v < SCHEMA_VERSION) {
-        throw new StoreError('version', `this database has schema ${v}, older than this app's ${SCHEMA_VERSION}; open it once read-write to upgrade it`);
+      if (found < SCHEMA_VERSION) {
+        throw new StoreError('version', `this database has schema ${found}, older than this app's ${SCHEMA_VERSION}; open it once read-write to upgrade it`);
       }
     }
     const ctx = { db, now: opts.now ?? Date.now };
@@ -95,6 +96,12 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       path,
       schemaVersion: schemaVersion(db),
       close: () => db.close(),
+      connectionSettings: () => ({
+        journalMode: String(db.pragma('journal_mode', { simple: true })),
+        foreignKeys: db.pragma('foreign_keys', { simple: true }) === 1,
+        synchronous: (['off', 'normal', 'full', 'extra'] as const)[db.pragma('synchronous', { simple: true }) as number],
+        busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+      }),
       integrityCheck: () => (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check),
       ...runApi,
       ...series,

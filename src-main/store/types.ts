@@ -248,6 +248,8 @@ export interface Store {
   readonly path: string;
   readonly schemaVersion: number;
   close(): void;
+  /** This connection's settings as SQLite reports them (diagnostics, tests). */
+  connectionSettings(): { journalMode: string; foreignKeys: boolean; synchronous: 'off' | 'normal' | 'full' | 'extra'; busyTimeoutMs: number };
   /** PRAGMA integrity_check: ['ok'] when healthy. */
   integrityCheck(): string[];
 

@@ -116,9 +116,10 @@ export function snapshot(path: string): string {
     const h = createHash('sha256');
     h.update(String(db.pragma('user_version', { simple: true })));
     for (const { name } of tables) {
-      const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).raw().all() as unknown[][];
-      h.update(name + ':' + rows.length + ';');
-      for (const row of rows) h.update(row.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('|') + '\n');
+      const rows = (db.prepare(`SELECT * FROM "${name}"`).raw().all() as unknown[][])
+        .map((row) => row.map((v) => (Buffer.isBuffer(v) ? v.toString('hex') : String(v))).join('|'))
+        .sort();
+      h.update(name + ':' + rows.length + ';' + rows.join('\n'));
     }
     return h.digest('hex');
   } finally {
