@@ -247,7 +247,7 @@ export interface RunMetrics {
   runId: number;
   /** Global 1-based iteration numbers and their losses, same length (NaN where the loss was not finite). */
   iterations: Int32Array;
-  losses: Float32Array;
+  losses: Float64Array;
   epochs: EpochRow[];
 }
 

@@ -1,0 +1,105 @@
+// The typed protocol between the run supervisor (main thread) and a run worker.
+//
+//   main → worker   workerData: WorkerTask (start a run, or evaluate a checkpoint)
+//                   stop: an Int32Array over a SharedArrayBuffer; main sets [0] = 1. The worker
+//                   trains synchronously (no event loop turns between batches), so a posted
+//                   'stop' message would only arrive at the end; the shared flag is read
+//                   between batches instead.
+//   worker → main   WorkerMessage, in order: ready, then any number of progress / epoch, then
+//                   exactly one terminal message: stopped | diverged | done | error
+//                   (an 'evaluate' task: ready, evaluation, done | error).
+//
+// Buffers (checkpoint bytes, predictions) are transferred, not copied.
+
+import type { RunConfig } from '../../src-shared/config';
+import type { EpochMetrics } from '../../src-shared/engine/types';
+
+/** Where the worker reads a dataset from. */
+export type DatasetSource =
+  | { kind: 'mnist' }
+  /** An imported dataset's folder (the four IDX files, plain or gzipped). */
+  | { kind: 'folder'; dir: string; name: string };
+
+export interface DatasetRef {
+  id: string;
+  source: DatasetSource;
+  /** The registered content hash; the worker refuses a dataset whose files hash differently. */
+  hash: string;
+}
+
+export type BackendChoice = 'auto' | 'reference' | 'wasm';
+
+export interface TrainTask {
+  type: 'train';
+  runId: number;
+  config: RunConfig;
+  dataset: DatasetRef;
+  /** Continue from this checkpoint (resume / fork); null = start fresh. */
+  checkpoint: Uint8Array | null;
+  /** The shared stop flag (Int32Array of length 1). */
+  stopFlag: SharedArrayBuffer;
+  /** Minimum time between progress messages (default 100 ms: at most ~10 a second). */
+  progressIntervalMs: number;
+  backend: BackendChoice;
+}
+
+export interface EvaluateTask {
+  type: 'evaluate';
+  checkpoint: Uint8Array;
+  config: RunConfig;
+  dataset: DatasetRef;
+  backend: BackendChoice;
+}
+
+export type WorkerTask = TrainTask | EvaluateTask;
+
+export interface LossEntry {
+  iteration: number;
+  epoch: number;
+  loss: number;
+}
+
+export interface CheckpointPayload {
+  epoch: number;
+  iteration: number;
+  formatVersion: number;
+  data: Uint8Array;
+}
+
+export interface EvaluationPayload {
+  count: number;
+  accuracy: number;
+  loss: number;
+  /** 100 counts. */
+  confusion: Int32Array;
+  labels: Uint8Array;
+  predicted: Uint8Array;
+  /** (count, 10) */
+  probabilities: Float32Array;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number }
+  | {
+      type: 'progress';
+      /** Losses since the previous message, consecutive. */
+      losses: LossEntry[];
+      epoch: number;
+      iteration: number;
+      iterationInEpoch: number;
+      itersPerEpoch: number;
+      loss: number;
+      learningRate: number;
+      imagesPerSecond: number;
+      etaSeconds: number | null;
+    }
+  | { type: 'epoch'; losses: LossEntry[]; metrics: EpochMetrics; checkpoint: CheckpointPayload | null }
+  /** Stop honoured after a finished batch: the remaining losses and a checkpoint at that point. */
+  | { type: 'stopped'; losses: LossEntry[]; checkpoint: CheckpointPayload }
+  /** The loss became NaN or infinite at this iteration (its loss is the last entry). */
+  | { type: 'diverged'; losses: LossEntry[]; epoch: number; iteration: number }
+  | { type: 'evaluation'; evaluation: EvaluationPayload }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 100;

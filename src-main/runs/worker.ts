@@ -1,0 +1,123 @@
+// A run worker: trains one run (or evaluates one checkpoint) with the engine and reports to the
+// supervisor through the protocol in ./protocol.ts. It reads the dataset itself (bytes stay in
+// this thread), trains synchronously, and checks the shared stop flag between batches.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Backend } from '../../src-shared/engine/backend';
+import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
+import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
+import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
+import type { Dataset, Trainer } from '../../src-shared/engine/types';
+import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
+import { loadIdxFolder, loadMnist } from '../data/mnist';
+import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread.');
+
+function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(m, transfer);
+}
+
+function loadDataset(ref: DatasetRef): Dataset {
+  const ds = ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
+  return ds;
+}
+
+function makeBackend(choice: BackendChoice, maxBatch: number): Backend {
+  if (choice === 'reference') return createReferenceBackend(maxBatch);
+  if (choice === 'wasm') return createWasmBackend(maxBatch);
+  try {
+    return createWasmBackend(maxBatch);
+  } catch {
+    return createReferenceBackend(maxBatch);
+  }
+}
+
+function checkpointOf(t: Trainer): CheckpointPayload {
+  return { epoch: t.epoch, iteration: t.iteration, formatVersion: CHECKPOINT_VERSION, data: t.checkpoint() };
+}
+
+function train(task: TrainTask): void {
+  const stop = new Int32Array(task.stopFlag);
+  const dataset = loadDataset(task.dataset);
+  const backend = makeBackend(task.backend, task.config.batchSize);
+  const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
+  post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: trainer.epoch, iteration: trainer.iteration, itersPerEpoch: trainer.itersPerEpoch });
+  if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
+
+  const cfg = task.config;
+  const totalIters = cfg.epochs * trainer.itersPerEpoch;
+  let pending: LossEntry[] = [];
+  let lastPost = performance.now();
+  let itersSincePost = 0;
+  let emaIps = 0;
+  while (!trainer.done) {
+    if (Atomics.load(stop, 0) === 1) {
+      const cp = checkpointOf(trainer);
+      post({ type: 'stopped', losses: pending, checkpoint: cp }, [cp.data.buffer as ArrayBuffer]);
+      return;
+    }
+    const info = trainer.step();
+    itersSincePost++;
+    pending.push({ iteration: info.iteration, epoch: info.epoch, loss: info.loss });
+    if (!Number.isFinite(info.loss)) {
+      post({ type: 'diverged', losses: pending, epoch: info.epoch, iteration: info.iteration });
+      return;
+    }
+    if (info.epochEnd) {
+      const due = info.epoch % cfg.checkpointEvery === 0 || info.epoch === cfg.epochs;
+      const cp = due ? checkpointOf(trainer) : null;
+      post({ type: 'epoch', losses: pending, metrics: info.epochEnd, checkpoint: cp }, cp ? [cp.data.buffer as ArrayBuffer] : []);
+      pending = [];
+      lastPost = performance.now();
+      itersSincePost = 0;
+      continue;
+    }
+    const now = performance.now();
+    if (now - lastPost >= task.progressIntervalMs) {
+      const ips = (itersSincePost * cfg.batchSize * 1000) / (now - lastPost);
+      emaIps = emaIps === 0 ? ips : 0.7 * emaIps + 0.3 * ips;
+      const left = totalIters - info.iteration;
+      post({
+        type: 'progress',
+        losses: pending,
+        epoch: info.epoch,
+        iteration: info.iteration,
+        iterationInEpoch: info.iterationInEpoch,
+        itersPerEpoch: info.itersPerEpoch,
+        loss: info.loss,
+        learningRate: info.learningRate,
+        imagesPerSecond: emaIps,
+        etaSeconds: emaIps > 0 ? (left * cfg.batchSize) / emaIps : null,
+      });
+      pending = [];
+      lastPost = now;
+      itersSincePost = 0;
+    }
+  }
+  const ev = trainer.evaluate(dataset.test);
+  const labels = new Uint8Array(dataset.test.labels);
+  post({ type: 'evaluation', evaluation: { count: ev.count, accuracy: ev.accuracy, loss: ev.loss, confusion: ev.confusion, labels, predicted: ev.predicted, probabilities: ev.probabilities } });
+  post({ type: 'done' });
+}
+
+function evaluate(task: EvaluateTask): void {
+  const dataset = loadDataset(task.dataset);
+  const backend = makeBackend(task.backend, Math.max(task.config.batchSize, 200));
+  const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
+  post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: trainer.epoch, iteration: trainer.iteration, itersPerEpoch: trainer.itersPerEpoch });
+  if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
+  const ev = trainer.evaluate(dataset.test);
+  const labels = new Uint8Array(dataset.test.labels);
+  post({ type: 'evaluation', evaluation: { count: ev.count, accuracy: ev.accuracy, loss: ev.loss, confusion: ev.confusion, labels, predicted: ev.predicted, probabilities: ev.probabilities } });
+  post({ type: 'done' });
+}
+
+const { task } = workerData as { task: WorkerTask };
+try {
+  if (task.type === 'train') train(task);
+  else evaluate(task);
+} catch (e) {
+  post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+}
