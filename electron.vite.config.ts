@@ -9,7 +9,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src-main/electron/main.ts') },
+        // index: the Electron main; worker: the run worker thread (src-main/runs/supervisor.ts
+        // looks for worker.js beside the bundle).
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          worker: resolve(__dirname, 'src-main/runs/worker.ts'),
+        },
         external: ['better-sqlite3', 'electron'],
       },
     },

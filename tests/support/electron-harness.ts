@@ -4,10 +4,16 @@ import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compileFunction, constants } from 'node:vm';
 import { ROOT } from '../../scripts/build-if-stale.mjs';
 
-/** A real (native) dynamic import, which Vitest does not rewrite. */
-const nativeImport = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
+/**
+ * A real (native) dynamic import, which Vitest does not rewrite: compiled by vm with Node's own
+ * loader as its import callback, so the module-resolution hook below applies.
+ */
+const nativeImport = compileFunction('return import(url)', ['url'], {
+  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+}) as (url: string) => Promise<unknown>;
 
 export interface StubFrame {
   url: string;
