@@ -1,0 +1,40 @@
+// Test-image bytes by index, fetched in batches through the API and cached per dataset (a digit
+// is 784 bytes; 10,000 of them are 7.8 MB, so the cache keeps everything it has seen).
+import { api } from '../api';
+
+const cache = new Map<string, Map<number, { pixels: Uint8Array; label: number }>>();
+const MAX_BATCH = 1000;
+
+export interface GalleryItem {
+  index: number;
+  /** Big caption, e.g. "4 → 9". */
+  title: string;
+  /** Small lines, e.g. "confidence 87.10%", "top 3: 9 87% · 4 12% · 7 1%". */
+  lines: string[];
+}
+
+export interface Digit {
+  pixels: Uint8Array;
+  label: number;
+}
+
+export async function loadDigits(dataset: string, indices: readonly number[]): Promise<Map<number, Digit>> {
+  let ds = cache.get(dataset);
+  if (!ds) {
+    ds = new Map();
+    cache.set(dataset, ds);
+  }
+  const missing = [...new Set(indices)].filter((i) => !ds.has(i));
+  for (let s = 0; s < missing.length; s += MAX_BATCH) {
+    const chunk = missing.slice(s, s + MAX_BATCH);
+    const b = await api.getImages({ dataset, split: 'test', indices: chunk });
+    const size = b.rows * b.cols;
+    chunk.forEach((idx, k) => ds.set(idx, { pixels: b.pixels.slice(k * size, (k + 1) * size), label: b.labels[k] }));
+  }
+  const out = new Map<number, Digit>();
+  for (const i of indices) {
+    const d = ds.get(i);
+    if (d) out.set(i, d);
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// The new-run form's state and launches: texts per field (validated by the shared code on every
+// keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
+import { computed, reactive, ref } from 'vue';
+import { DEFAULT_CONFIG, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
+import type { DatasetRow, RunRow } from '../../../src-shared/contract';
+import { parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
+import { api } from '../api';
+import { messageOf, useAsync } from './async';
+
+export const REPORT_TAG = 'report';
+
+export function useNewRun() {
+  const texts = reactive<FormTexts>(textsOf({ ...DEFAULT_CONFIG }));
+  const name = ref('');
+  const tags = ref('');
+  const presetId = ref<string | null>('report');
+  const launching = ref(false);
+  const launchError = ref<string | null>(null);
+  const datasets = useAsync<DatasetRow[]>(() => api.listDatasets(undefined));
+
+  const parsed = computed(() => parseForm(texts));
+  const errorCount = computed(() => Object.keys(parsed.value.errors).length);
+
+  function applyConfig(cfg: RunConfig): void {
+    Object.assign(texts, textsOf(cfg));
+  }
+  function applyPreset(id: string): void {
+    applyConfig(presetConfig(id));
+    presetId.value = id;
+    const p = PRESETS.find((x) => x.id === id);
+    if (p) name.value = p.title;
+  }
+  function tagList(): string[] {
+    return tags.value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  }
+
+  async function guarded<T>(fn: () => Promise<T>): Promise<T | null> {
+    launching.value = true;
+    launchError.value = null;
+    try {
+      return await fn();
+    } catch (e) {
+      launchError.value = messageOf(e);
+      return null;
+    } finally {
+      launching.value = false;
+    }
+  }
+
+  /** Launches the form's config; null when the form is invalid or the API refused. */
+  function launch(): Promise<RunRow | null> {
+    const cfg = parsed.value.config;
+    if (!cfg) return Promise.resolve(null);
+    return guarded(() => api.createRun({ config: cfg, ...(name.value.trim() ? { name: name.value.trim() } : {}), tags: tagList() }));
+  }
+
+  /**
+   * Queues the report's configuration and each of its comparisons exactly as the report ran them
+   * (40 epochs, all of MNIST), tagged "report", so the set compares with the report and itself.
+   */
+  function reproduceReport(): Promise<RunRow[] | null> {
+    return guarded(async () => {
+      const out: RunRow[] = [];
+      for (const p of PRESETS) out.push(await api.createRun({ config: presetConfig(p.id), name: p.title, tags: [REPORT_TAG] }));
+      return out;
+    });
+  }
+
+  function launchSweep(grid: Partial<Record<keyof RunConfig, unknown[]>>, base: RunConfig): Promise<RunRow[] | null> {
+    return guarded(() => api.createSweep({ base, grid, ...(name.value.trim() ? { name: name.value.trim() } : {}), tags: tagList() }));
+  }
+
+  return { texts, name, tags, presetId, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
+}

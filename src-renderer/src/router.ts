@@ -1,0 +1,20 @@
+// Hash history: the same URLs work from Electron's file:// page and from the web host, which
+// serves only the built renderer (no server-side fallback for deep links).
+import { createRouter, createWebHashHistory } from 'vue-router';
+import RunsView from './views/RunsView.vue';
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/runs' },
+    { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
+    { path: '/new', name: 'new', component: () => import('./views/NewRunView.vue'), meta: { title: 'New run' } },
+    { path: '/runs/:id(\\d+)', name: 'run', component: () => import('./views/RunDetailView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Run' } },
+    { path: '/compare', name: 'compare', component: () => import('./views/CompareView.vue'), meta: { title: 'Compare' } },
+    { path: '/:rest(.*)*', redirect: '/runs' },
+  ],
+});
+
+router.afterEach((to) => {
+  document.title = `${(to.meta.title as string | undefined) ?? 'LeNet Workbench'} · LeNet Workbench`;
+});
