@@ -5,6 +5,8 @@
 import type { EpochMetrics, IterationInfo } from '../../src-shared/engine/types';
 import { Throttle, estimateEtaMs, formatEpochLine, formatProgress } from './format';
 
+const BAR_WIDTH = 24;
+
 export interface TextSink {
   write(s: string): unknown;
   isTTY?: boolean;
@@ -54,24 +56,24 @@ export class ProgressReporter {
     if (dt > 0 && images > 0) this.rate = this.rate === 0 ? images / dt : 0.7 * this.rate + 0.3 * (images / dt);
     this.lastAt = t;
     this.lastIteration = info.iteration;
-    const line = formatProgress(
-      {
-        epoch: info.epoch,
-        epochs: this.o.epochs,
-        iterationInEpoch: info.iterationInEpoch,
-        itersPerEpoch: info.itersPerEpoch,
-        loss: info.loss,
-        imagesPerSecond: this.rate,
-        etaMs: estimateEtaMs(info.iteration, info.itersPerEpoch * this.o.epochs, t - this.start),
-      },
-      this.tty ? 24 : 0,
-    );
+    const state = {
+      epoch: info.epoch,
+      epochs: this.o.epochs,
+      iterationInEpoch: info.iterationInEpoch,
+      itersPerEpoch: info.itersPerEpoch,
+      loss: info.loss,
+      imagesPerSecond: this.rate,
+      etaMs: estimateEtaMs(info.iteration, info.itersPerEpoch * this.o.epochs, t - this.start),
+    };
     if (this.tty) {
-      const cols = this.o.err.columns ?? 100;
-      this.o.err.write(`\r\x1b[2K${line.length >= cols ? line.slice(0, cols - 1) : line}`);
+      // The bar shrinks to fit the terminal (down to 8 cells); only then is the line cut.
+      const room = (this.o.err.columns ?? 100) - 1;
+      let line = formatProgress(state, BAR_WIDTH);
+      if (line.length > room) line = formatProgress(state, Math.max(8, BAR_WIDTH - (line.length - room)));
+      this.o.err.write(`\r\x1b[2K${line.length > room ? line.slice(0, room) : line}`);
       this.barShown = true;
     } else {
-      this.o.err.write(line + '\n');
+      this.o.err.write(formatProgress(state, 0) + '\n');
     }
   }
 

@@ -52,10 +52,23 @@ describe('progress reporter', () => {
     const draws = err.text.split('\r\x1b[2K').filter(Boolean);
     expect(draws).toHaveLength(2);
     expect(draws[0]).toMatch(/^epoch 1\/1 /);
-    expect(draws[1]).toBe('epoch 1/1 ' + '█'.repeat(19)); // the full bar, cut to 29 columns
+    // The bar shrinks to its minimum of 8 cells, then the line is cut to 29 columns.
+    expect(draws[1]).toBe('epoch 1/1 ' + '█'.repeat(8) + ' 3/3  loss ');
     for (const d of draws) expect(d.length).toBe(29);
     r.clear();
     expect(err.text.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('on a narrower terminal the bar shrinks so the whole line fits', () => {
+    let t = 0;
+    const err = new Sink(true, 60);
+    const r = new ProgressReporter({ epochs: 1, batchSize: 10, err, out: new Sink(false), now: () => t });
+    t = 200;
+    r.iteration(info(2, 4));
+    const line = err.text.replace('\r\x1b[2K', '');
+    expect(line.length).toBeLessThanOrEqual(59);
+    expect(line).toMatch(/^epoch 1\/1 █+░+ 2\/4  loss 0\.5000  100 img\/s  ETA 0\.2s$/);
+    expect((line.match(/[█░]/g) ?? []).length).toBeLessThan(24);
   });
 
   it('without a TTY writes plain periodic lines (no escape codes)', () => {
