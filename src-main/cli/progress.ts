@@ -67,7 +67,7 @@ export class ProgressReporter {
     };
     if (this.tty) {
       // The bar shrinks to fit the terminal (down to 8 cells); only then is the line cut.
-      const room = (this.o.err.columns ?? 100) - 1;
+      const room = (this.o.err.columns || 100) - 1; // a pty may report 0 columns
       let line = formatProgress(state, BAR_WIDTH);
       if (line.length > room) line = formatProgress(state, Math.max(8, BAR_WIDTH - (line.length - room)));
       this.o.err.write(`\r\x1b[2K${line.length > room ? line.slice(0, room) : line}`);

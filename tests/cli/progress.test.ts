@@ -71,6 +71,15 @@ describe('progress reporter', () => {
     expect((line.match(/[█░]/g) ?? []).length).toBeLessThan(24);
   });
 
+  it('a terminal that reports 0 columns gets the full line', () => {
+    let t = 0;
+    const err = new Sink(true, 0);
+    const r = new ProgressReporter({ epochs: 1, batchSize: 10, err, out: new Sink(false), now: () => t });
+    t = 200;
+    r.iteration(info(2, 4));
+    expect(err.text).toMatch(/ETA 0\.2s$/);
+  });
+
   it('without a TTY writes plain periodic lines (no escape codes)', () => {
     let t = 0;
     const err = new Sink(false);
