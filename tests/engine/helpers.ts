@@ -43,3 +43,40 @@ export function maxRelError(analytic: number[], numeric: number[], floor = 1e-6)
 export function allIndices(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+import type { ImageSet, TrainConfig } from '../../src-shared/engine/types';
+import { loadMnist } from '../../src-main/data/mnist';
+
+/** Images [start, start + count) of a set, sharing its memory. */
+export function sliceSet(set: ImageSet, start: number, count: number): ImageSet {
+  const px = set.rows * set.cols;
+  return { count, rows: set.rows, cols: set.cols, pixels: set.pixels.subarray(start * px, (start + count) * px), labels: set.labels.subarray(start, start + count) };
+}
+
+/** The first `count` MNIST training images (real data, through the data engineer's loader). */
+export function mnistTrain(count: number): ImageSet {
+  return sliceSet(loadMnist().train, 0, count);
+}
+
+export function mnistTest(count: number): ImageSet {
+  return sliceSet(loadMnist().test, 0, count);
+}
+
+/** A small, fast training config (TrainConfig fields only). */
+export function smallConfig(over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    seed: 7, epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 1e-3, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8,
+    decayStart: 1, decayFactor: 0.5, sampling: 'sequential', init: 'he', initStd: 0.001, normalization: 'standardize',
+    validationSize: 10, trainEvalSize: 20, trainSubset: 0, checkpointEvery: 1, ...over,
+  };
+}
+
+/** Asserts two float arrays are bit-identical (fast, unlike a deep equal of 61,706 numbers). */
+export function expectSameBits(actual: Float32Array, expected: Float32Array, what = 'array'): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) throw new Error(`${what}: first difference at index ${i}: ${actual[i]} vs ${expected[i]}`);
+  }
+}

@@ -104,6 +104,17 @@ describe('maxpool 2×2 stride 2', () => {
     maxpoolForward(out, am, y, 1, 1, 2, 2);
     expect(am[0]).toBe(0);
   });
+
+  it('lets NaN through (the first NaN of a window wins), like PyTorch', () => {
+    const out = new Float32Array(1), am = new Int32Array(1);
+    maxpoolForward(out, am, new Float32Array([1, NaN, 5, NaN]), 1, 1, 2, 2);
+    expect(am[0]).toBe(1);
+    expect(Number.isNaN(out[0])).toBe(true);
+    const r = new Float32Array(3);
+    reluForward(r, new Float32Array([NaN, -1, 2]), 3);
+    expect(Number.isNaN(r[0])).toBe(true);
+    expect(Array.from(r.subarray(1))).toEqual([0, 2]);
+  });
 });
 
 describe('affine y = x·Wᵀ + b', () => {

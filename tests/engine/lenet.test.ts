@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src-shared/engine/prng';
 import { PARAM_COUNT, PARAM_TABLE } from '../../src-shared/engine/layout';
 import { createReferenceBackend, createReferenceModel64 } from '../../src-shared/engine/reference/lenet';
-import { maxRelError, numericGrad } from './helpers';
+import { expectSameBits, maxRelError, numericGrad } from './helpers';
 
 /** He-style random parameters (biases small but non-zero, so their gradients are exercised). */
 function randomParams(buf: Float32Array | Float64Array, seed: number): void {
@@ -122,7 +122,7 @@ describe('reference LeNet-5', () => {
     expect(() => b.trainStep(x, new Uint8Array([1, 10]), 2)).toThrow(/label 10 at position 1/);
     expect(() => b.predict(x, 2, new Float32Array(10))).toThrow(/probs/);
     expect(() => createReferenceBackend(0)).toThrow(/maxBatch/);
-    expect(Array.from(b.params)).toEqual(Array.from(before));
+    expectSameBits(b.params, before, 'params');
     expect(b.grads.every((g) => g === 0)).toBe(true);
   });
 });

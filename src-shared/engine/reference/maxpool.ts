@@ -15,11 +15,14 @@ export function maxpoolForward(out: Floats, argmax: Int32Array, x: Floats, N: nu
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
         const i00 = x0 + 2 * oh * W + 2 * ow;
-        // Strict '>' keeps the earliest of equal values.
+        // Strict '>' keeps the earliest of equal values; `bv === bv` is false once bv is NaN.
         let best = i00, bv = x[i00];
-        if (x[i00 + 1] > bv) { best = i00 + 1; bv = x[best]; }
-        if (x[i00 + W] > bv) { best = i00 + W; bv = x[best]; }
-        if (x[i00 + W + 1] > bv) { best = i00 + W + 1; bv = x[best]; }
+        let v = x[i00 + 1];
+        if (v > bv || (v !== v && bv === bv)) { best = i00 + 1; bv = v; }
+        v = x[i00 + W];
+        if (v > bv || (v !== v && bv === bv)) { best = i00 + W; bv = v; }
+        v = x[i00 + W + 1];
+        if (v > bv || (v !== v && bv === bv)) { best = i00 + W + 1; bv = v; }
         out[o0 + oh * OW + ow] = bv;
         argmax[o0 + oh * OW + ow] = best;
       }

@@ -1,4 +1,5 @@
 // ReLU, elementwise on any shape of `size` elements: out = max(0, x).
+// NaN passes through (as in PyTorch): a diverged network must show a NaN loss, not be silenced.
 
 import type { Floats } from './conv';
 
@@ -6,7 +7,7 @@ import type { Floats } from './conv';
 export function reluForward(out: Floats, x: Floats, size: number): void {
   for (let i = 0; i < size; i++) {
     const v = x[i];
-    out[i] = v > 0 ? v : 0;
+    out[i] = v < 0 ? 0 : v; // NaN < 0 is false: NaN propagates
   }
 }
 

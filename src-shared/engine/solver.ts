@@ -1,0 +1,348 @@
+// The solver (the report's Solver class): minibatch training of the LeNet-5 on a Backend, one
+// step at a time, so a worker can report progress, stop and checkpoint between any two steps.
+//
+// Sampling (nTrain training images, batch B, itersPerEpoch = ceil(nTrain / B) in every mode):
+//   sequential  every epoch walks images 0 .. nTrain−1 in order; the last batch of an epoch is
+//               smaller when B does not divide nTrain (it is included, so every image is seen)
+//   shuffle     the same, through a new permutation drawn at the start of each epoch
+//   bootstrap   each batch is B images drawn uniformly with replacement (always B images)
+// Learning rate: epoch e (1-based) trains at learningRate · decayFactor^max(0, e − decayStart).
+//
+// Timing: durationMs counts the time spent inside step() during the epoch (batch assembly,
+// forward/backward, optimiser, and the end-of-epoch evaluation), not the caller's time between
+// steps; imagesPerSecond is training images over training time only (evaluation excluded).
+//
+// Determinism: everything random comes from the seeded PRNG streams (engine/split STREAM), and a
+// checkpoint holds all the state the next step reads, so restoring at any step and continuing
+// gives bit-identical parameters to never having stopped.
+
+import type { Backend } from './backend';
+import type { EpochMetrics, Evaluation, ImageSet, IterationInfo, TrainConfig, Trainer } from './types';
+import { Prng } from './prng';
+import { PARAM_COUNT, NUM_CLASSES } from './layout';
+import { initParams } from './init';
+import { createOptimizer, type Optimizer } from './optim';
+import { BatchWriter, normStats, type NormStats } from './batch';
+import { learningRateAt } from './schedule';
+import { checkTrainConfig } from './trainConfig';
+import { checkImageSet, fingerprint, splitTrainSet, STREAM, type Split } from './split';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointBuffer } from './checkpoint';
+
+/** Bumped when a change to the engine changes the numbers a run produces. */
+export const ENGINE_VERSION = '1.0.0';
+
+/** −log p is computed with p clamped to the smallest positive float32, so one image's loss is at most ≈103.3. */
+const MIN_PROB = 1.401298464324817e-45;
+
+export interface TrainerOptions {
+  /** Milliseconds clock (default: performance.now). Only timing metrics read it. */
+  now?: () => number;
+}
+
+/** What the solver adds beyond the Trainer interface (still satisfied structurally by Trainer users). */
+export interface SolverTrainer extends Trainer {
+  /** Iterations done in the current epoch (0 at an epoch boundary). */
+  readonly iterationInEpoch: number;
+  /** The input normalisation of this run (mean/std of the training pixels, or scale01). */
+  readonly normalization: NormStats;
+  /** How the training set is divided (training count, validation range, train-eval sample). */
+  readonly split: Readonly<Split>;
+  readonly backend: Backend;
+}
+
+interface State {
+  epoch: number; // completed epochs
+  iteration: number; // global
+  pos: number; // iterations done in the current epoch
+  lossSum: number; // over the current epoch's iterations
+  images: number; // trained in the current epoch
+  trainMs: number; // in the current epoch
+  evalMs: number;
+}
+
+function defaultNow(): number {
+  return globalThis.performance.now();
+}
+
+/** JSON cannot hold NaN or ±Infinity: keep them as strings so a diverged sum survives a checkpoint. */
+function numToJson(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+function numFromJson(v: unknown, what: string): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new Error(`Corrupt checkpoint: ${what} is not a number.`);
+}
+
+class SolverImpl implements SolverTrainer {
+  readonly config: TrainConfig;
+  readonly itersPerEpoch: number;
+  readonly split: Split;
+  readonly normalization: NormStats;
+  readonly backend: Backend;
+  private readonly train: ImageSet;
+  private readonly trainPrint: string;
+  private readonly optimizer: Optimizer;
+  private readonly rng: Prng;
+  private readonly writer: BatchWriter;
+  private readonly perm: Uint32Array; // shuffle: this epoch's order of training images
+  private readonly draws: Uint32Array; // bootstrap: this batch's images
+  private readonly probs: Float32Array; // evaluation chunk output (maxBatch, 10)
+  private readonly now: () => number;
+  private s: State = { epoch: 0, iteration: 0, pos: 0, lossSum: 0, images: 0, trainMs: 0, evalMs: 0 };
+
+  constructor(config: TrainConfig, train: ImageSet, backend: Backend, options: TrainerOptions, norm: NormStats | null, trainPrint: string | null) {
+    this.config = config;
+    this.train = train;
+    this.backend = backend;
+    if (!backend || !(backend.params instanceof Float32Array) || backend.params.length !== PARAM_COUNT || !(backend.grads instanceof Float32Array) || backend.grads.length !== PARAM_COUNT) {
+      throw new Error(`The backend must hold ${PARAM_COUNT} parameters and gradients (engine/layout).`);
+    }
+    if (config.batchSize > backend.maxBatch) throw new Error(`batchSize (${config.batchSize}) exceeds the backend's maxBatch (${backend.maxBatch}).`);
+    this.split = splitTrainSet(config, train);
+    this.itersPerEpoch = Math.ceil(this.split.nTrain / config.batchSize);
+    this.normalization = norm ?? normStats(config.normalization, train, this.split.nTrain);
+    this.trainPrint = trainPrint ?? fingerprint(train);
+    this.optimizer = createOptimizer(PARAM_COUNT, config);
+    this.rng = new Prng(config.seed, STREAM.sampling);
+    this.writer = new BatchWriter(backend.maxBatch, this.normalization);
+    this.perm = new Uint32Array(config.sampling === 'shuffle' ? this.split.nTrain : 0);
+    this.draws = new Uint32Array(config.sampling === 'bootstrap' ? config.batchSize : 0);
+    this.probs = new Float32Array(backend.maxBatch * NUM_CLASSES);
+    this.now = options.now ?? defaultNow;
+  }
+
+  get epoch(): number { return this.s.epoch; }
+  get iteration(): number { return this.s.iteration; }
+  get iterationInEpoch(): number { return this.s.pos; }
+  get done(): boolean { return this.s.epoch >= this.config.epochs; }
+  get params(): Float32Array { return this.backend.params; }
+
+  /** Fresh run: initialise the parameters from the seed. */
+  initialise(): void {
+    initParams(this.backend.params, this.config.init, this.config.initStd, new Prng(this.config.seed, STREAM.init));
+    this.backend.grads.fill(0);
+  }
+
+  step(): IterationInfo & { epochEnd?: EpochMetrics } {
+    if (this.done) throw new Error(`Training is finished: all ${this.config.epochs} epochs are done.`);
+    const t0 = this.now();
+    const s = this.s, cfg = this.config, B = cfg.batchSize, nTrain = this.split.nTrain;
+    const e = s.epoch + 1;
+    if (s.pos === 0) {
+      if (cfg.sampling === 'shuffle') this.rng.permutation(this.perm, nTrain);
+      s.lossSum = 0; s.images = 0; s.trainMs = 0; s.evalMs = 0;
+    }
+    const lr = learningRateAt(cfg, e);
+    let n: number;
+    if (cfg.sampling === 'bootstrap') {
+      n = B;
+      for (let i = 0; i < B; i++) this.draws[i] = this.rng.below(nTrain);
+      this.writer.fill(this.train, this.draws, 0, n);
+    } else {
+      const start = s.pos * B;
+      n = Math.min(B, nTrain - start);
+      if (cfg.sampling === 'shuffle') this.writer.fill(this.train, this.perm, start, n);
+      else this.writer.fillRange(this.train, start, n);
+    }
+    const loss = this.backend.trainStep(this.writer.x, this.writer.labels, n);
+    this.optimizer.step(this.backend.params, this.backend.grads, lr);
+    s.lossSum += loss;
+    s.images += n;
+    s.pos++;
+    s.iteration++;
+    const info: IterationInfo & { epochEnd?: EpochMetrics } = {
+      epoch: e, iteration: s.iteration, iterationInEpoch: s.pos, itersPerEpoch: this.itersPerEpoch, loss, learningRate: lr,
+    };
+    const t1 = this.now();
+    s.trainMs += t1 - t0;
+    if (s.pos === this.itersPerEpoch) {
+      const tr = this.score(this.split.trainEval, 0, this.split.trainEval.length);
+      const va = this.score(null, this.split.valStart, this.split.valCount);
+      s.evalMs += this.now() - t1;
+      info.epochEnd = {
+        epoch: e,
+        trainAccuracy: tr.accuracy,
+        trainLoss: tr.loss,
+        valAccuracy: va.accuracy,
+        valLoss: va.loss,
+        learningRate: lr,
+        meanIterationLoss: s.lossSum / s.pos,
+        durationMs: s.trainMs + s.evalMs,
+        imagesPerSecond: s.trainMs > 0 ? (s.images * 1000) / s.trainMs : 0,
+      };
+      s.epoch++;
+      s.pos = 0;
+    }
+    return info;
+  }
+
+  /** Accuracy and mean loss on training images (the listed indices, or the range [first, first + count)). */
+  private score(indices: Uint32Array | null, first: number, count: number): { accuracy: number; loss: number } {
+    const M = this.backend.maxBatch;
+    let correct = 0, lossSum = 0;
+    for (let c = 0; c < count; c += M) {
+      const n = Math.min(M, count - c);
+      if (indices) this.writer.fill(this.train, indices, c, n);
+      else this.writer.fillRange(this.train, first + c, n);
+      this.backend.predict(this.writer.x, n, this.probs);
+      for (let i = 0; i < n; i++) {
+        const y = this.writer.labels[i];
+        const p = this.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
+        if (argmax(p) === y) correct++;
+        lossSum -= Math.log(Math.max(p[y], MIN_PROB));
+      }
+    }
+    return { accuracy: correct / count, loss: lossSum / count };
+  }
+
+  evaluate(set: ImageSet): Evaluation {
+    checkImageSet(set, 'evaluation');
+    const M = this.backend.maxBatch, count = set.count;
+    const confusion = new Int32Array(NUM_CLASSES * NUM_CLASSES);
+    const predicted = new Uint8Array(count);
+    const probabilities = new Float32Array(count * NUM_CLASSES);
+    let correct = 0, lossSum = 0;
+    for (let c = 0; c < count; c += M) {
+      const n = Math.min(M, count - c);
+      this.writer.fillRange(set, c, n);
+      const out = probabilities.subarray(c * NUM_CLASSES, (c + n) * NUM_CLASSES);
+      this.backend.predict(this.writer.x, n, out);
+      for (let i = 0; i < n; i++) {
+        const y = set.labels[c + i];
+        const p = out.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
+        const k = argmax(p);
+        predicted[c + i] = k;
+        confusion[y * NUM_CLASSES + k]++;
+        if (k === y) correct++;
+        lossSum -= Math.log(Math.max(p[y], MIN_PROB));
+      }
+    }
+    return { accuracy: correct / count, loss: lossSum / count, count, confusion, predicted, probabilities };
+  }
+
+  checkpoint(): Uint8Array {
+    const s = this.s, opt = this.optimizer.state();
+    const header = {
+      kind: 'lenet5-trainer',
+      engineVersion: ENGINE_VERSION,
+      config: this.config,
+      train: { count: this.train.count, fingerprint: this.trainPrint },
+      epoch: s.epoch,
+      iteration: s.iteration,
+      iterationInEpoch: s.pos,
+      epochLossSum: numToJson(s.lossSum),
+      epochImages: s.images,
+      epochTrainMs: s.trainMs,
+      epochEvalMs: s.evalMs,
+      rng: this.rng.getState(),
+      normalization: this.normalization,
+      optimizer: { name: opt.name, t: opt.t },
+    };
+    const buffers: { name: string; data: CheckpointBuffer }[] = [{ name: 'params', data: this.backend.params }];
+    if (opt.name === 'adam') buffers.push({ name: 'adam.m', data: opt.buffers[0] }, { name: 'adam.v', data: opt.buffers[1] });
+    else if (opt.buffers.length) buffers.push({ name: 'sgd.velocity', data: opt.buffers[0] });
+    if (this.config.sampling === 'shuffle') buffers.push({ name: 'permutation', data: this.perm });
+    return encodeCheckpoint(header, buffers);
+  }
+
+  /** Loads the state of a decoded checkpoint (already checked against this trainer's config). */
+  load(h: Record<string, unknown>, buffers: Map<string, CheckpointBuffer>): void {
+    const intField = (k: string, max: number): number => {
+      const v = h[k];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) throw new Error(`Corrupt checkpoint: ${k} must be a whole number 0..${max} (got ${JSON.stringify(v)}).`);
+      return v;
+    };
+    const epoch = intField('epoch', this.config.epochs);
+    const pos = intField('iterationInEpoch', this.itersPerEpoch - 1);
+    const iteration = intField('iteration', Number.MAX_SAFE_INTEGER);
+    if (iteration !== epoch * this.itersPerEpoch + pos) throw new Error(`Corrupt checkpoint: iteration ${iteration} does not match epoch ${epoch} and position ${pos} (${this.itersPerEpoch} iterations per epoch).`);
+    const images = intField('epochImages', Number.MAX_SAFE_INTEGER);
+    const trainMs = numFromJson(h.epochTrainMs, 'epochTrainMs');
+    const evalMs = numFromJson(h.epochEvalMs, 'epochEvalMs');
+    const lossSum = numFromJson(h.epochLossSum, 'epochLossSum');
+
+    const f32 = (name: string, length: number): Float32Array => {
+      const b = buffers.get(name);
+      if (!(b instanceof Float32Array) || b.length !== length) throw new Error(`Corrupt checkpoint: buffer "${name}" must hold ${length} float32 values.`);
+      return b;
+    };
+    const params = f32('params', PARAM_COUNT);
+
+    const o = h.optimizer as { name?: unknown; t?: unknown } | null;
+    if (!o || typeof o !== 'object' || o.name !== this.config.optimizer) throw new Error(`Corrupt checkpoint: its optimizer state is not for "${this.config.optimizer}".`);
+    if (typeof o.t !== 'number' || !Number.isInteger(o.t) || o.t !== iteration) throw new Error(`Corrupt checkpoint: optimizer step count ${JSON.stringify(o.t)} does not match iteration ${iteration}.`);
+    const optBuffers = this.config.optimizer === 'adam' ? [f32('adam.m', PARAM_COUNT), f32('adam.v', PARAM_COUNT)] : this.config.momentum > 0 ? [f32('sgd.velocity', PARAM_COUNT)] : [];
+
+    let perm: Uint32Array | null = null;
+    if (this.config.sampling === 'shuffle') {
+      const b = buffers.get('permutation');
+      if (!(b instanceof Uint32Array) || b.length !== this.split.nTrain) throw new Error(`Corrupt checkpoint: buffer "permutation" must hold ${this.split.nTrain} uint32 values.`);
+      const seen = new Uint8Array(this.split.nTrain);
+      for (let i = 0; i < b.length; i++) {
+        if (b[i] >= this.split.nTrain || seen[b[i]]) throw new Error('Corrupt checkpoint: "permutation" is not a permutation of the training images.');
+        seen[b[i]] = 1;
+      }
+      perm = b;
+    }
+    const rng = h.rng;
+    if (!Array.isArray(rng)) throw new Error('Corrupt checkpoint: the PRNG state is missing.');
+    try {
+      this.rng.setState(rng);
+    } catch (e) {
+      throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
+    }
+    // Every check passed: now change state.
+    this.optimizer.setState({ name: this.config.optimizer, t: o.t, buffers: optBuffers });
+    this.backend.params.set(params);
+    this.backend.grads.fill(0);
+    if (perm) this.perm.set(perm);
+    this.s = { epoch, iteration, pos, lossSum, images, trainMs, evalMs };
+  }
+}
+
+function argmax(p: Float32Array): number {
+  let k = 0;
+  for (let j = 1; j < p.length; j++) if (p[j] > p[k]) k = j;
+  return k;
+}
+
+/** A fresh run: checks the config and the set, initialises the backend's parameters from the seed. */
+export function createTrainer(config: TrainConfig, train: ImageSet, backend: Backend, options: TrainerOptions = {}): SolverTrainer {
+  const cfg = checkTrainConfig(config);
+  checkImageSet(train, 'training');
+  const t = new SolverImpl(cfg, train, backend, options, null, null);
+  t.initialise();
+  return t;
+}
+
+/**
+ * Continues a run from checkpoint() bytes on the same training set: refuses wrong magic, unknown
+ * versions, truncated or corrupt data and a different training set, each with a clear message,
+ * before touching the backend.
+ */
+export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend: Backend, options: TrainerOptions = {}): SolverTrainer {
+  const { header: h, buffers } = decodeCheckpoint(checkpoint);
+  if (h.kind !== 'lenet5-trainer') throw new Error('This checkpoint is not a LeNet-5 trainer checkpoint.');
+  let cfg: TrainConfig;
+  try {
+    cfg = checkTrainConfig(h.config);
+  } catch (e) {
+    throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
+  }
+  checkImageSet(train, 'training');
+  const ti = h.train as { count?: unknown; fingerprint?: unknown } | null;
+  if (!ti || typeof ti !== 'object' || typeof ti.count !== 'number' || typeof ti.fingerprint !== 'string') throw new Error('Corrupt checkpoint: the training-set identity is missing.');
+  if (ti.count !== train.count) throw new Error(`This checkpoint was made with a training set of ${ti.count} images; the one given has ${train.count}.`);
+  const print = fingerprint(train);
+  if (ti.fingerprint !== print) throw new Error(`This checkpoint was made with a different training set of the same size (fingerprint ${ti.fingerprint}, this set ${print}).`);
+  const nh = h.normalization as Partial<NormStats> | null;
+  if (!nh || nh.mode !== cfg.normalization || typeof nh.mean !== 'number' || !Number.isFinite(nh.mean) || typeof nh.std !== 'number' || !(nh.std > 0) || !Number.isFinite(nh.std)) {
+    throw new Error('Corrupt checkpoint: the normalisation statistics are missing or invalid.');
+  }
+  const t = new SolverImpl(cfg, train, backend, options, { mode: nh.mode, mean: nh.mean, std: nh.std }, print);
+  t.load(h, buffers);
+  return t;
+}
