@@ -31,7 +31,7 @@ export function affineForward(y: usize, x: usize, w: usize, b: usize, n: i32, IN
  * backward).
  */
 export function affineBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, n: i32, IN: i32, OUT: i32): void {
-  gemmNN(OUT, IN, n, dy, 1, OUT, x, IN, dw, IN);
+  gemmNN(OUT, IN, n, dy, 1, OUT, x, IN, dw, IN, true);
   for (let i = 0; i < n; i++) {
     const row = dy + (<usize>(i * OUT) << 2);
     for (let o = 0; o < OUT; o++) {
@@ -40,8 +40,7 @@ export function affineBackward(dx: usize, dw: usize, db: usize, dy: usize, x: us
     }
   }
   if (dx == 0) return;
-  memory.fill(dx, 0, <usize>(n * IN) << 2);
-  gemmNN(n, IN, OUT, dy, OUT, 1, w, IN, dx, IN);
+  gemmNN(n, IN, OUT, dy, OUT, 1, w, IN, dx, IN, false);
   const z = f32x4.splat(0);
   const total = n * IN;
   let i = 0;

@@ -88,3 +88,26 @@ export function biasGradRows(db: usize, dout: usize, F: i32, P: i32): void {
     store<f32>(q, load<f32>(q) + ((f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3))));
   }
 }
+
+/** dst (cols, rows) = srcᵀ for src (rows, cols), both dense. 4×4 blocks by shuffles, scalar edges. */
+export function transpose(dst: usize, src: usize, rows: i32, cols: i32): void {
+  const r4 = rows & ~3, c4 = cols & ~3;
+  const rs = <usize>cols << 2, ds = <usize>rows << 2;
+  for (let r = 0; r < r4; r += 4) {
+    for (let c = 0; c < c4; c += 4) {
+      const s = src + ((<usize>r * cols + c) << 2);
+      const a = v128.load(s), b = v128.load(s + rs), e = v128.load(s + 2 * rs), f = v128.load(s + 3 * rs);
+      const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<f32>(e, f, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(e, f, 2, 6, 3, 7);
+      const d = dst + ((<usize>c * rows + r) << 2);
+      v128.store(d, v128.shuffle<f32>(ab0, ef0, 0, 1, 4, 5));
+      v128.store(d + ds, v128.shuffle<f32>(ab0, ef0, 2, 3, 6, 7));
+      v128.store(d + 2 * ds, v128.shuffle<f32>(ab1, ef1, 0, 1, 4, 5));
+      v128.store(d + 3 * ds, v128.shuffle<f32>(ab1, ef1, 2, 3, 6, 7));
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const c0 = r < r4 ? c4 : 0;
+    for (let c = c0; c < cols; c++) store<f32>(dst + ((<usize>c * rows + r) << 2), load<f32>(src + ((<usize>r * cols + c) << 2)));
+  }
+}

@@ -1,10 +1,11 @@
 // Matrix kernels on raw float32 pointers, WebAssembly SIMD (f32x4). Every pointer is a byte
-// address in linear memory; every stride is in floats. All kernels ACCUMULATE into C (C += …):
-// callers pre-fill C with zeros or a bias.
+// address in linear memory; every stride is in floats. gemmNT always ACCUMULATES into C;
+// gemmNN accumulates or overwrites (acc). Callers pre-fill C with a bias where needed.
 //
-//   gemmNN  C (M,N) += A (M,K) · B (K,N)     A element (i,k) at A[i·sai + k·sak] (so A may be
+//   gemmNN  C (M,N) (+)= A (M,K) · B (K,N)   A element (i,k) at A[i·sai + k·sak] (so A may be
 //                                            read transposed), B and C row-major. Vectorised
-//                                            along N; 4×8 register tile, column blocks of NB.
+//                                            along N; 4×8 register tile (3×8 when M is a
+//                                            multiple of 3 but not 4), column blocks of NB.
 //   gemmNT  C (M,N) += A (M,K) · B (N,K)ᵀ    A and B row-major with K contiguous ("dot product"
 //                                            form). Vectorised along K; 2×4 tile of dot products.
 //
@@ -14,6 +15,11 @@
 /** Column block width for gemmNN: the B panel (K × NB floats) stays in L1 across the row tiles. */
 const NB: i32 = 128;
 
+/** The starting value of a C tile: its current contents when accumulating, else zero. */
+@inline function ld(c: usize, off: usize, acc: bool): v128 {
+  return acc ? v128.load(c + off) : f32x4.splat(0);
+}
+
 @inline function fma4(acc: v128, a: v128, b: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
@@ -21,23 +27,23 @@ const NB: i32 = 128;
 // ---- gemmNN ---------------------------------------------------------------------------------
 
 /** 4 rows × 8 columns of C: 8 accumulators, 2 B vectors and one splat per k. */
-@inline function nn4x8(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+@inline function nn4x8(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  let r00 = v128.load(c), r01 = v128.load(c, 16);
-  let r10 = v128.load(c1), r11 = v128.load(c1, 16);
-  let r20 = v128.load(c2), r21 = v128.load(c2, 16);
-  let r30 = v128.load(c3), r31 = v128.load(c3, 16);
+  let r00 = ld(c, 0, acc), r01 = ld(c, 16, acc);
+  let r10 = ld(c1, 0, acc), r11 = ld(c1, 16, acc);
+  let r20 = ld(c2, 0, acc), r21 = ld(c2, 16, acc);
+  let r30 = ld(c3, 0, acc), r31 = ld(c3, 16, acc);
   const sai2 = sai + sai, sai3 = sai2 + sai;
   let pa = a, pb = b;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let s = f32x4.splat(load<f32>(pa));
+    let s = v128.load32_splat(pa);
     r00 = fma4(r00, s, b0); r01 = fma4(r01, s, b1);
-    s = f32x4.splat(load<f32>(pa + sai));
+    s = v128.load32_splat(pa + sai);
     r10 = fma4(r10, s, b0); r11 = fma4(r11, s, b1);
-    s = f32x4.splat(load<f32>(pa + sai2));
+    s = v128.load32_splat(pa + sai2);
     r20 = fma4(r20, s, b0); r21 = fma4(r21, s, b1);
-    s = f32x4.splat(load<f32>(pa + sai3));
+    s = v128.load32_splat(pa + sai3);
     r30 = fma4(r30, s, b0); r31 = fma4(r31, s, b1);
     pa += sak; pb += ldb;
   }
@@ -48,28 +54,67 @@ const NB: i32 = 128;
 }
 
 /** 4 rows × 4 columns. */
-@inline function nn4x4(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
+@inline function nn4x4(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  let r0 = v128.load(c), r1 = v128.load(c1), r2 = v128.load(c2), r3 = v128.load(c3);
+  let r0 = ld(c, 0, acc), r1 = ld(c1, 0, acc), r2 = ld(c2, 0, acc), r3 = ld(c3, 0, acc);
   const sai2 = sai + sai, sai3 = sai2 + sai;
   let pa = a, pb = b;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
-    r0 = fma4(r0, f32x4.splat(load<f32>(pa)), b0);
-    r1 = fma4(r1, f32x4.splat(load<f32>(pa + sai)), b0);
-    r2 = fma4(r2, f32x4.splat(load<f32>(pa + sai2)), b0);
-    r3 = fma4(r3, f32x4.splat(load<f32>(pa + sai3)), b0);
+    r0 = fma4(r0, v128.load32_splat(pa), b0);
+    r1 = fma4(r1, v128.load32_splat(pa + sai), b0);
+    r2 = fma4(r2, v128.load32_splat(pa + sai2), b0);
+    r3 = fma4(r3, v128.load32_splat(pa + sai3), b0);
     pa += sak; pb += ldb;
   }
   v128.store(c, r0); v128.store(c1, r1); v128.store(c2, r2); v128.store(c3, r3);
 }
 
-/** 1 row × 8 columns. */
-@inline function nn1x8(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize): void {
-  let r0 = v128.load(c), r1 = v128.load(c, 16);
+/** 3 rows × 8 columns (for M a multiple of 3 but not of 4: conv1's 6 filters, C3's 150 rows of dcol). */
+@inline function nn3x8(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: bool): void {
+  const c1 = c + ldc, c2 = c1 + ldc;
+  let r00 = ld(c, 0, acc), r01 = ld(c, 16, acc);
+  let r10 = ld(c1, 0, acc), r11 = ld(c1, 16, acc);
+  let r20 = ld(c2, 0, acc), r21 = ld(c2, 16, acc);
+  const sai2 = sai + sai;
   let pa = a, pb = b;
   for (let k = 0; k < K; k++) {
-    const s = f32x4.splat(load<f32>(pa));
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let s = v128.load32_splat(pa);
+    r00 = fma4(r00, s, b0); r01 = fma4(r01, s, b1);
+    s = v128.load32_splat(pa + sai);
+    r10 = fma4(r10, s, b0); r11 = fma4(r11, s, b1);
+    s = v128.load32_splat(pa + sai2);
+    r20 = fma4(r20, s, b0); r21 = fma4(r21, s, b1);
+    pa += sak; pb += ldb;
+  }
+  v128.store(c, r00); v128.store(c, r01, 16);
+  v128.store(c1, r10); v128.store(c1, r11, 16);
+  v128.store(c2, r20); v128.store(c2, r21, 16);
+}
+
+/** 3 rows × 4 columns. */
+@inline function nn3x4(K: i32, a: usize, sai: usize, sak: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: bool): void {
+  const c1 = c + ldc, c2 = c1 + ldc;
+  let r0 = ld(c, 0, acc), r1 = ld(c1, 0, acc), r2 = ld(c2, 0, acc);
+  const sai2 = sai + sai;
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    r0 = fma4(r0, v128.load32_splat(pa), b0);
+    r1 = fma4(r1, v128.load32_splat(pa + sai), b0);
+    r2 = fma4(r2, v128.load32_splat(pa + sai2), b0);
+    pa += sak; pb += ldb;
+  }
+  v128.store(c, r0); v128.store(c1, r1); v128.store(c2, r2);
+}
+
+/** 1 row × 8 columns. */
+@inline function nn1x8(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize, acc: bool): void {
+  let r0 = ld(c, 0, acc), r1 = ld(c, 16, acc);
+  let pa = a, pb = b;
+  for (let k = 0; k < K; k++) {
+    const s = v128.load32_splat(pa);
     r0 = fma4(r0, s, v128.load(pb)); r1 = fma4(r1, s, v128.load(pb, 16));
     pa += sak; pb += ldb;
   }
@@ -77,19 +122,19 @@ const NB: i32 = 128;
 }
 
 /** 1 row × 4 columns. */
-@inline function nn1x4(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize): void {
-  let r0 = v128.load(c);
+@inline function nn1x4(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize, acc: bool): void {
+  let r0 = ld(c, 0, acc);
   let pa = a, pb = b;
   for (let k = 0; k < K; k++) {
-    r0 = fma4(r0, f32x4.splat(load<f32>(pa)), v128.load(pb));
+    r0 = fma4(r0, v128.load32_splat(pa), v128.load(pb));
     pa += sak; pb += ldb;
   }
   v128.store(c, r0);
 }
 
 /** 1 row × 1 column, scalar (only for N not a multiple of 4). */
-@inline function nn1x1(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize): void {
-  let r = load<f32>(c);
+@inline function nn1x1(K: i32, a: usize, sak: usize, b: usize, ldb: usize, c: usize, acc: bool): void {
+  let r: f32 = acc ? load<f32>(c) : 0;
   let pa = a, pb = b;
   for (let k = 0; k < K; k++) {
     r += load<f32>(pa) * load<f32>(pb);
@@ -98,29 +143,44 @@ const NB: i32 = 128;
   store<f32>(c, r);
 }
 
-/** C (M,N) += A (M,K) · B (K,N); A element (i,k) at A[i·sai + k·sak]; B row stride ldb, C row stride ldc (floats). */
-export function gemmNN(M: i32, N: i32, K: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32, C: usize, ldc: i32): void {
+/**
+ * C (M,N) += A (M,K) · B (K,N) if acc, else C = A · B. A element (i,k) at A[i·sai + k·sak];
+ * B row stride ldb, C row stride ldc (floats).
+ */
+export function gemmNN(M: i32, N: i32, K: i32, A: usize, sai: i32, sak: i32, B: usize, ldb: i32, C: usize, ldc: i32, acc: bool): void {
   const saiB = <usize>sai << 2, sakB = <usize>sak << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
   for (let j0 = 0; j0 < N; j0 += NB) {
     const jn = min(N, j0 + NB);
     let i = 0;
+    if (M % 4 != 0 && M % 3 == 0) {
+      for (; i + 3 <= M; i += 3) {
+        const a = A + <usize>i * saiB;
+        const c = C + <usize>i * ldcB;
+        let j = j0;
+        for (; j + 8 <= jn; j += 8) nn3x8(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB, acc);
+        for (; j + 4 <= jn; j += 4) nn3x4(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB, acc);
+        for (; j < jn; j++) {
+          for (let r = 0; r < 3; r++) nn1x1(K, a + <usize>r * saiB, sakB, B + (<usize>j << 2), ldbB, c + <usize>r * ldcB + (<usize>j << 2), acc);
+        }
+      }
+    }
     for (; i + 4 <= M; i += 4) {
       const a = A + <usize>i * saiB;
       const c = C + <usize>i * ldcB;
       let j = j0;
-      for (; j + 8 <= jn; j += 8) nn4x8(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB);
-      for (; j + 4 <= jn; j += 4) nn4x4(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB);
+      for (; j + 8 <= jn; j += 8) nn4x8(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB, acc);
+      for (; j + 4 <= jn; j += 4) nn4x4(K, a, saiB, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), ldcB, acc);
       for (; j < jn; j++) {
-        for (let r = 0; r < 4; r++) nn1x1(K, a + <usize>r * saiB, sakB, B + (<usize>j << 2), ldbB, c + <usize>r * ldcB + (<usize>j << 2));
+        for (let r = 0; r < 4; r++) nn1x1(K, a + <usize>r * saiB, sakB, B + (<usize>j << 2), ldbB, c + <usize>r * ldcB + (<usize>j << 2), acc);
       }
     }
     for (; i < M; i++) {
       const a = A + <usize>i * saiB;
       const c = C + <usize>i * ldcB;
       let j = j0;
-      for (; j + 8 <= jn; j += 8) nn1x8(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2));
-      for (; j + 4 <= jn; j += 4) nn1x4(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2));
-      for (; j < jn; j++) nn1x1(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2));
+      for (; j + 8 <= jn; j += 8) nn1x8(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), acc);
+      for (; j + 4 <= jn; j += 4) nn1x4(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), acc);
+      for (; j < jn; j++) nn1x1(K, a, sakB, B + (<usize>j << 2), ldbB, c + (<usize>j << 2), acc);
     }
   }
 }

@@ -6,51 +6,106 @@
 // raw maximum is the first relu'd maximum; when it is not, the reference's gradient dies in
 // relu's mask and ours dies because the pooled value is 0.
 //
-//   forward:  out[o] = max(0, max of window), arg[o] = winner's position 0..3 (strict '>')
+//   forward:  out[o] = max of window if > 0 else 0; arg[o] = winner's position 0..3 (strict '>')
 //   backward: dx (C, H, W) = dout[o] at each window's winner where out[o] > 0, 0 elsewhere
 //             (writes every element of dx: no separate zeroing pass)
+//
+// Four windows side by side at a time: the even and odd columns of two input rows are split
+// with shuffles, so each f32x4 holds one window position of four windows. A row whose output
+// width is not a multiple of 4 ends with a group that overlaps the previous one (the overlapped
+// windows are computed twice, identically). Output widths below 4 use the scalar loop.
+
+@inline function forwardGroup(out: usize, arg: usize, r0: usize, r1: usize): void {
+  const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
+  const v0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); // (0,0) of windows 0..3
+  const v1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7); // (0,1)
+  const v2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); // (1,0)
+  const v3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7); // (1,1)
+  let best = v0;
+  let idx = i32x4.splat(0);
+  let m = f32x4.gt(v1, best);
+  best = v128.bitselect(v1, best, m); idx = v128.bitselect(i32x4.splat(1), idx, m);
+  m = f32x4.gt(v2, best);
+  best = v128.bitselect(v2, best, m); idx = v128.bitselect(i32x4.splat(2), idx, m);
+  m = f32x4.gt(v3, best);
+  best = v128.bitselect(v3, best, m); idx = v128.bitselect(i32x4.splat(3), idx, m);
+  const zero = f32x4.splat(0);
+  v128.store(out, v128.and(best, f32x4.gt(best, zero))); // ReLU (NaN → 0, as the reference)
+  const i16 = i16x8.narrow_i32x4_u(idx, idx);
+  v128.store32_lane(arg, i8x16.narrow_i16x8_u(i16, i16), 0);
+}
+
+@inline function forwardScalar(out: usize, arg: usize, r0: usize, r1: usize): void {
+  let best: u8 = 0;
+  let bv = load<f32>(r0);
+  const v1 = load<f32>(r0, 4);
+  if (v1 > bv) { best = 1; bv = v1; }
+  const v2 = load<f32>(r1);
+  if (v2 > bv) { best = 2; bv = v2; }
+  const v3 = load<f32>(r1, 4);
+  if (v3 > bv) { best = 3; bv = v3; }
+  store<f32>(out, bv > 0 ? bv : <f32>0);
+  store<u8>(arg, best);
+}
 
 export function reluPoolForward(out: usize, arg: usize, x: usize, C: i32, H: i32, W: i32): void {
   const OH = H >> 1, OW = W >> 1;
-  const rowB = <usize>W << 2;
-  let o: usize = 0;
   for (let c = 0; c < C; c++) {
     for (let oy = 0; oy < OH; oy++) {
-      let p = x + ((<usize>(c * H + 2 * oy) * W) << 2);
-      for (let ox = 0; ox < OW; ox++) {
-        let best: u8 = 0;
-        let bv = load<f32>(p);
-        const v1 = load<f32>(p, 4);
-        if (v1 > bv) { best = 1; bv = v1; }
-        const v2 = load<f32>(p + rowB);
-        if (v2 > bv) { best = 2; bv = v2; }
-        const v3 = load<f32>(p + rowB, 4);
-        if (v3 > bv) { best = 3; bv = v3; }
-        store<f32>(out + (o << 2), bv > 0 ? bv : <f32>0);
-        store<u8>(arg + o, best);
-        o++;
-        p += 8;
+      const r0 = x + ((<usize>(c * H + 2 * oy) * W) << 2), r1 = r0 + (<usize>W << 2);
+      const o = <usize>((c * OH + oy) * OW);
+      if (OW >= 4) {
+        let ox = 0;
+        for (; ox + 4 <= OW; ox += 4) forwardGroup(out + ((o + ox) << 2), arg + o + ox, r0 + (<usize>ox << 3), r1 + (<usize>ox << 3));
+        if (ox < OW) {
+          ox = OW - 4;
+          forwardGroup(out + ((o + ox) << 2), arg + o + ox, r0 + (<usize>ox << 3), r1 + (<usize>ox << 3));
+        }
+      } else {
+        for (let ox = 0; ox < OW; ox++) forwardScalar(out + ((o + ox) << 2), arg + o + ox, r0 + (<usize>ox << 3), r1 + (<usize>ox << 3));
       }
     }
   }
 }
 
+@inline function backwardGroup(r0: usize, r1: usize, dout: usize, out: usize, arg: usize): void {
+  const zero = f32x4.splat(0);
+  const g = v128.and(v128.load(dout), f32x4.gt(v128.load(out), zero));
+  const idx = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(arg)));
+  const q0 = v128.and(g, i32x4.eq(idx, i32x4.splat(0)));
+  const q1 = v128.and(g, i32x4.eq(idx, i32x4.splat(1)));
+  const q2 = v128.and(g, i32x4.eq(idx, i32x4.splat(2)));
+  const q3 = v128.and(g, i32x4.eq(idx, i32x4.splat(3)));
+  v128.store(r0, v128.shuffle<f32>(q0, q1, 0, 4, 1, 5));
+  v128.store(r0, v128.shuffle<f32>(q0, q1, 2, 6, 3, 7), 16);
+  v128.store(r1, v128.shuffle<f32>(q2, q3, 0, 4, 1, 5));
+  v128.store(r1, v128.shuffle<f32>(q2, q3, 2, 6, 3, 7), 16);
+}
+
+@inline function backwardScalar(r0: usize, r1: usize, dout: usize, out: usize, arg: usize): void {
+  const g = load<f32>(out) > 0 ? load<f32>(dout) : <f32>0;
+  const a = load<u8>(arg);
+  store<f32>(r0, a == 0 ? g : <f32>0);
+  store<f32>(r0, a == 1 ? g : <f32>0, 4);
+  store<f32>(r1, a == 2 ? g : <f32>0);
+  store<f32>(r1, a == 3 ? g : <f32>0, 4);
+}
+
 export function reluPoolBackward(dx: usize, dout: usize, out: usize, arg: usize, C: i32, H: i32, W: i32): void {
   const OH = H >> 1, OW = W >> 1;
-  const rowB = <usize>W << 2;
-  let o: usize = 0;
   for (let c = 0; c < C; c++) {
     for (let oy = 0; oy < OH; oy++) {
-      let p = dx + ((<usize>(c * H + 2 * oy) * W) << 2);
-      for (let ox = 0; ox < OW; ox++) {
-        const g = load<f32>(out + (o << 2)) > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
-        const a = load<u8>(arg + o);
-        store<f32>(p, a == 0 ? g : <f32>0);
-        store<f32>(p, a == 1 ? g : <f32>0, 4);
-        store<f32>(p + rowB, a == 2 ? g : <f32>0);
-        store<f32>(p + rowB, a == 3 ? g : <f32>0, 4);
-        o++;
-        p += 8;
+      const r0 = dx + ((<usize>(c * H + 2 * oy) * W) << 2), r1 = r0 + (<usize>W << 2);
+      const o = <usize>((c * OH + oy) * OW);
+      if (OW >= 4) {
+        let ox = 0;
+        for (; ox + 4 <= OW; ox += 4) backwardGroup(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
+        if (ox < OW) {
+          ox = OW - 4;
+          backwardGroup(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
+        }
+      } else {
+        for (let ox = 0; ox < OW; ox++) backwardScalar(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
       }
     }
   }
