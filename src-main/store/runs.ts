@@ -21,6 +21,8 @@ import {
 export interface Ctx {
   db: BetterSqlite3.Database;
   now: () => number;
+  /** Runs a top-level write at synchronous=NORMAL (no fsync), then restores FULL. */
+  relaxedSync: <T>(fn: () => T) => T;
 }
 
 interface DatasetDb {
@@ -458,7 +460,7 @@ export function makeRuns(ctx: Ctx) {
 
   function heartbeat(id: number): void {
     const status = requireStatus(id);
-    if (st.heartbeat.run(now(), id).changes === 0) throw conflict(`Run ${id} is ${status}, not running; no heartbeat recorded.`);
+    if (ctx.relaxedSync(() => st.heartbeat.run(now(), id)).changes === 0) throw conflict(`Run ${id} is ${status}, not running; no heartbeat recorded.`);
   }
 
   const markStaleRunsInterrupted = db.transaction((olderThanMs: number): number[] => {

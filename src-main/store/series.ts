@@ -273,7 +273,10 @@ export function makeSeries(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
   }
 
   return {
-    appendIterationLosses: (runId: number, items: readonly IterationLoss[]) => append.immediate(runId, items),
+    // Frequent and cheap to lose on a power cut (a resume rewinds to the last checkpoint anyway):
+    // committed at synchronous=NORMAL, skipping the fsync. The next epoch or checkpoint commit
+    // (synchronous=FULL) fsyncs the WAL, and with it every earlier commit.
+    appendIterationLosses: (runId: number, items: readonly IterationLoss[]) => ctx.relaxedSync(() => append.immediate(runId, items)),
     getIterationLosses,
     recordEpoch: (runId: number, rec: EpochRecord) => recordEpoch.immediate(runId, rec),
     recordCheckpoint: (runId: number, cp: CheckpointInput, losses?: readonly IterationLoss[]) => recordCheckpoint.immediate(runId, cp, losses),

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { defaultDbPath, openStore } from '../../src-main/store/db';
-import { MNIST, freshStore, newRun, tempDbPath, tempDir } from './helpers';
+import { MNIST, freshStore, losses, newRun, storeWithRunningRun, tempDbPath, tempDir } from './helpers';
 
 const require = createRequire(import.meta.url);
 const sqliteModule = require.resolve('better-sqlite3');
@@ -20,6 +20,15 @@ describe('opening', () => {
     const db = new Database(s.path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal'); // persisted in the file
     db.close();
+  });
+
+  it('loss appends and heartbeats commit at NORMAL, then the connection is back at FULL', () => {
+    const { store: s, runId } = storeWithRunningRun();
+    s.appendIterationLosses(runId, losses(1, 3, 1));
+    s.heartbeat(runId);
+    expect(s.connectionSettings().synchronous).toBe('full');
+    expect(() => s.appendIterationLosses(runId, losses(9, 1, 1))).toThrow(/expected 4/);
+    expect(s.connectionSettings().synchronous).toBe('full'); // restored after a failure too
   });
 
   it('passes nativeBinding through to better-sqlite3', () => {

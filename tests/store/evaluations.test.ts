@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src-main/store/errors';
 import type { EvaluationInput, Store } from '../../src-main/store/types';
-import { snapshot, storeWithRunningRun, trainEpochs } from './helpers';
+import { raw, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
 
 function expectStoreError(fn: () => unknown, code: string, message: RegExp): void {
   let err: unknown;
@@ -163,5 +163,17 @@ describe('evaluations and predictions', () => {
     s.recordEvaluation(e);
     expect(s.getRun(runId).testAccuracy).toBe(e.accuracy);
     expect(s.listRuns({ sort: 'testAccuracy' }).runs[0].id).toBe(runId);
+  });
+
+  it('a failure half-way through the predictions rolls back the evaluation and every prediction', () => {
+    const { s, runId, cp } = setup();
+    const db = raw(s.path);
+    db.exec(`CREATE TRIGGER stop_at_5000 BEFORE INSERT ON predictions WHEN NEW.image_index = 5000 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    db.close();
+    const before = snapshot(s.path);
+    expect(() => s.recordEvaluation(fakeEvaluation(cp, 10_000))).toThrow(/disk full/);
+    expect(snapshot(s.path)).toBe(before);
+    expect(s.listEvaluations(runId)).toEqual([]);
+    expect(s.getRun(runId).testAccuracy).toBeNull();
   });
 });

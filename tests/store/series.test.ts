@@ -156,3 +156,18 @@ describe('epoch metrics and checkpoints', () => {
     expectStoreError(() => s.loadCheckpoint(cp2), 'corrupt', /is corrupt/);
   });
 });
+
+describe('transactions', () => {
+  it('a failure inside SQLite after rows were written rolls back the whole epoch', () => {
+    const { store: s, runId } = storeWithRunningRun();
+    trainEpochs(s, runId, 1, 1, 4);
+    const db = raw(s.path);
+    db.exec(`CREATE TRIGGER no_checkpoints BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    db.close();
+    const before = snapshot(s.path);
+    expect(() => s.recordEpoch(runId, { metrics: metrics(2), losses: losses(5, 4, 2), checkpoint: checkpoint(2, 8) })).toThrow(/disk says no/);
+    expect(snapshot(s.path)).toBe(before);
+    expect(s.getEpochMetrics(runId).map((m) => m.epoch)).toEqual([1]);
+    expect(s.getRun(runId).progress).toEqual({ epoch: 1, iteration: 4 });
+  });
+});
