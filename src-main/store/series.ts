@@ -268,7 +268,8 @@ export function makeSeries(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
           `Checkpoint ${id} (run ${meta.runId}, epoch ${meta.epoch}) is corrupt: its SHA-256 is ${actual}, expected ${meta.sha256}. Resume from another checkpoint.`,
         );
       }
-      return { ...meta, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+      // A copy that owns its whole ArrayBuffer, so it can be transferred to a worker thread.
+      return { ...meta, data: new Uint8Array(data) };
     })();
   }
 

@@ -273,8 +273,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       else sendError(res, 500, `Internal error: ${(err as Error)?.message ?? String(err)}`);
     });
   });
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
+  // Idle keep-alive sockets live longer than clients' own idle timeouts, so a client never
+  // reuses a socket the server is closing at that moment (undici does not retry a POST).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 120_000;
 
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

@@ -42,7 +42,8 @@ export function createHttpClient(opts: HttpClientOptions): WorkbenchClient {
           body: params === undefined ? '' : toWireJson(params),
         });
       } catch (err) {
-        throw new Error(`Cannot reach the workbench host (${(err as Error).message}). Is \`npm run serve\` still running?`);
+        const cause = (err as { cause?: { message?: string } }).cause?.message;
+        throw new Error(`Cannot reach the workbench host (${(err as Error).message}${cause ? `: ${cause}` : ''}). Is \`npm run serve\` still running?`);
       }
       const text = await res.text();
       let data: unknown;

@@ -1,0 +1,157 @@
+// The web host over the real workbench on a temp database, through the renderer's HTTP client:
+// every contract method round-trips (same answer as calling the API directly, typed arrays and
+// all), bad input is refused with the parser's message, and run events arrive over SSE.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { METHOD_NAMES, type MethodName, type RunRow, type WorkbenchApi } from '../../src-shared/contract';
+import type { WorkbenchClient } from '../../src-shared/wire';
+import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
+import { startWebHost, type WebHost } from '../../src-main/web/host';
+import { createHttpClient } from '../../src-renderer/src/api';
+import { openStream } from '../support/http';
+import { BAD_PARAMS } from '../support/sample-params';
+
+let dir: string;
+let wb: Workbench;
+let host: WebHost;
+let http: WorkbenchClient;
+let done: RunRow;
+let other: RunRow;
+
+const TINY = { epochs: 1, trainSubset: 300, validationSize: 100, trainEvalSize: 100, batchSize: 50 };
+
+async function until<T>(what: string, fn: () => Promise<T | false | undefined>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wb-host-real-'));
+  mkdirSync(join(dir, 'renderer'));
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html>');
+  wb = createWorkbench({ dbPath: join(dir, 'wb.sqlite'), concurrency: 1 });
+  host = await startWebHost({ workbench: wb, rendererDir: join(dir, 'renderer'), port: 0 });
+  http = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: host.token });
+  // Over HTTP: create, and watch it complete on the event stream.
+  const stream = openStream(host.port, `/api/events?token=${host.token}`);
+  await stream.next(/: connected/);
+  const created = await http.createRun({ config: TINY, name: 'tiny A' });
+  expect(created.status).toBe('queued');
+  await stream.next(new RegExp(`event: runStatus\\ndata: \\{"runId":${created.id},"status":"completed"`), 90_000);
+  expect(stream.text).toMatch(new RegExp(`event: runEpoch\\ndata: \\{"runId":${created.id}`));
+  stream.close();
+  done = await http.getRun({ id: created.id });
+  other = await http.createRun({ config: { ...TINY, batchSize: 100 }, name: 'tiny B' });
+  await until('run B', async () => ((await wb.api.getRun({ id: other.id })).status === 'completed' ? true : false));
+}, 180_000);
+
+afterAll(async () => {
+  await host?.close();
+  await wb?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The value with each typed array replaced by its type and a hash of its bytes (fast to compare). */
+function digest(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength}):${createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex')}`;
+  if (Array.isArray(v)) return v.map(digest);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, digest(x)]));
+  return v;
+}
+
+/**
+ * For each method: params built from the runs above, and whether a direct call afterwards must
+ * give the same answer (read-only methods) or the HTTP answer is checked on its own.
+ */
+type Case = { params: () => Promise<unknown> | unknown; readOnly: boolean; check?: (value: unknown) => void | Promise<void> };
+const CASES: Record<MethodName, Case> = {
+  listPresets: { params: () => undefined, readOnly: true },
+  presetConfig: { params: () => ({ id: 'report-sgd' }), readOnly: true },
+  listRuns: { params: () => ({ sort: 'name', order: 'asc' }), readOnly: true },
+  getRun: { params: () => ({ id: done.id }), readOnly: true },
+  getMetrics: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true, check: (v) => expect(ArrayBuffer.isView((v as { losses: unknown }[])[0].losses)).toBe(true) },
+  listCheckpoints: { params: () => ({ runId: done.id }), readOnly: true },
+  getEvaluation: { params: () => ({ runId: done.id }), readOnly: true },
+  listPredictions: { params: async () => ({ evaluationId: (await wb.api.getEvaluation({ runId: done.id })).id, correct: false, sort: 'confidence-desc', limit: 5 }), readOnly: true },
+  getImages: { params: () => ({ dataset: 'mnist', split: 'test', indices: [0, 9999] }), readOnly: true, check: (v) => expect((v as { pixels: Uint8Array }).pixels).toHaveLength(2 * 28 * 28) },
+  listDatasets: { params: () => undefined, readOnly: true },
+  compareRuns: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true },
+  exportRun: { params: () => ({ id: done.id, format: 'csv' }), readOnly: true, check: (v) => expect((v as { bytes: Uint8Array }).bytes).toBeInstanceOf(Uint8Array) },
+  exportCheckpoint: { params: async () => ({ id: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: true },
+  renameRun: { params: () => ({ id: done.id, name: 'tiny A renamed' }), readOnly: false, check: (v) => expect((v as RunRow).name).toBe('tiny A renamed') },
+  setTags: { params: () => ({ id: done.id, tags: ['http', 'test'] }), readOnly: false, check: (v) => expect((v as RunRow).tags).toEqual(['http', 'test']) },
+  setNotes: { params: () => ({ id: done.id, notes: 'through HTTP' }), readOnly: false, check: (v) => expect((v as RunRow).notes).toBe('through HTTP') },
+  evaluateCheckpoint: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: false, check: (v) => expect((v as { accuracy: number }).accuracy).toBeGreaterThan(0) },
+  createSweep: { params: () => ({ base: { ...TINY, epochs: 1 }, grid: { batchSize: [25, 75] }, name: 'sweep' }), readOnly: false, check: (v) => expect(v as RunRow[]).toHaveLength(2) },
+  stopRun: {
+    params: async () => ({ id: (await wb.api.listRuns({ text: 'sweep', status: ['queued', 'running'] })).rows[0]?.id ?? other.id }),
+    readOnly: false,
+    check: (v) => expect(['stopped', 'completed']).toContain((v as RunRow).status),
+  },
+  resumeRun: {
+    params: async () => ({ id: (await wb.api.listRuns({ status: 'stopped' })).rows[0]?.id ?? other.id }),
+    readOnly: false,
+    check: (v) => expect(['queued', 'running', 'completed']).toContain((v as RunRow).status),
+  },
+  createRun: { params: () => ({ config: TINY, name: 'to delete', tags: ['x'] }), readOnly: false, check: (v) => expect((v as RunRow).status).toBe('queued') },
+  deleteRun: {
+    params: async () => {
+      const id = (await wb.api.listRuns({ text: 'to delete' })).rows[0].id;
+      await until('it to finish', async () => !['queued', 'running'].includes((await wb.api.getRun({ id })).status));
+      return { id };
+    },
+    readOnly: false,
+    check: (v) => expect(v).toEqual({ deleted: expect.any(Number) }),
+  },
+  importDataset: { params: () => ({ folder: join(dir, 'no-such-folder'), name: 'missing' }), readOnly: false },
+};
+
+describe('web host over the real API', () => {
+  it('round-trips every contract method', async () => {
+    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'importDataset']);
+    expect(new Set(order)).toEqual(new Set(METHOD_NAMES));
+    for (const name of order) {
+      const c = CASES[name];
+      const params = await c.params();
+      const viaHttp = (http[name] as (p: unknown) => Promise<unknown>)(params);
+      if (name === 'importDataset') {
+        // Fails on the host (no such folder): the same message arrives over HTTP.
+        const direct = await (wb.api[name] as (p: unknown) => Promise<unknown>)(params).then(() => 'no error', (e: Error) => e.message);
+        await expect(viaHttp, name).rejects.toThrow(direct);
+        continue;
+      }
+      const value = await viaHttp;
+      if (c.readOnly) {
+        const direct = await (wb.api[name] as (p: unknown) => Promise<unknown>)(params);
+        expect(digest(value), name).toEqual(digest(direct));
+      }
+      await c.check?.(value);
+    }
+  }, 120_000);
+
+  it('refuses bad params for every method with the parser message, changing nothing', async () => {
+    const before = await wb.api.listRuns({ limit: 1000 });
+    for (const name of METHOD_NAMES) {
+      const [params, message] = BAD_PARAMS[name];
+      await expect((http[name] as (p: unknown) => Promise<unknown>)(params), name).rejects.toThrow(message);
+    }
+    const after = await wb.api.listRuns({ limit: 1000 });
+    expect(after.total).toBe(before.total);
+    expect(after.rows.map((r) => [r.id, r.name, r.notes, r.tags])).toEqual(before.rows.map((r) => [r.id, r.name, r.notes, r.tags]));
+  });
+
+  it('answers an unknown id with the API’s message', async () => {
+    await expect(http.getRun({ id: 987654 })).rejects.toThrow(/987654/);
+  });
+});
+
+// Keep the WorkbenchApi import meaningful for readers: the HTTP client is typed as the API.
+export type _HttpIsApi = WorkbenchClient extends WorkbenchApi ? true : never;
