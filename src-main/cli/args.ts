@@ -59,6 +59,9 @@ function levenshtein(a: string, b: string): number {
 
 function suggest(name: string): string {
   const norm = kebab(name.replace(/_/g, '-')).toLowerCase();
+  // Initials first: --lr → --learning-rate, --bs → --batch-size.
+  const byInitials = ALL_FLAGS.filter((f) => f.includes('-') && f.split('-').map((w) => w[0]).join('') === norm);
+  if (byInitials.length === 1) return ` Did you mean --${byInitials[0]}?`;
   let best = '';
   let bestD = Infinity;
   for (const f of ALL_FLAGS) {
@@ -89,7 +92,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!ALL_FLAGS.includes(name)) return { kind: 'error', message: `Unknown flag --${name}.${suggest(name)} See --help for every flag.` };
+    if (!ALL_FLAGS.includes(name)) return { kind: 'error', message: `Unknown flag --${name}.${suggest(name)}` };
     let value: string;
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
@@ -163,7 +166,8 @@ export function helpText(program = 'npm run train --'): string {
   for (const key of CONFIG_KEYS) {
     const spec = FIELDS[key];
     const placeholder = spec.kind === 'enum' ? spec.values.join('|') : spec.kind === 'id' ? 'ID' : spec.kind === 'num' ? 'X' : 'N';
-    rows.push([`--${kebab(key)} ${placeholder}`, `${spec.help} (${describeSpec(key)})`, String(DEFAULT_CONFIG[key])]);
+    const range = spec.kind === 'int' || spec.kind === 'num' ? ` (${describeSpec(key)})` : '';
+    rows.push([`--${kebab(key)} ${placeholder}`, spec.help + range, String(DEFAULT_CONFIG[key])]);
   }
   rows.push(['--help, -h', 'show this help', '']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
