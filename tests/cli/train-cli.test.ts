@@ -1,9 +1,12 @@
 // End-to-end: the real CLI in a child process (node + tsx), real MNIST, the real engine.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src-main/data/mnist';
+import { imageFile, labelFile } from '../data/idx-fixtures';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'lenet-cli-'));
@@ -76,6 +79,24 @@ describe('npm run train (end to end)', () => {
     for (const row of matrix.slice(1)) sum += Number(row.trim().split(/\s+/).at(-2));
     expect(sum).toBe(10_000);
     expect(out).toMatch(/Most confused pairs \(true → predicted\):\n {2}\d → \d {2}\s*\d+ images?\n/);
+  });
+
+  it('--data-dir trains on an imported gzipped IDX folder', async () => {
+    // Real digits (slices of MNIST) written as a gzipped IDX folder.
+    const m = loadMnist();
+    const dir = join(tmp, 'digits-small');
+    mkdirSync(dir);
+    const write = (name: string, set: typeof m.train, n: number): void => {
+      writeFileSync(join(dir, `${name}-images-idx3-ubyte.gz`), gzipSync(imageFile(n, { pixels: set.pixels.subarray(0, n * 784) })));
+      writeFileSync(join(dir, `${name}-labels-idx1-ubyte.gz`), gzipSync(labelFile(set.labels.subarray(0, n))));
+    };
+    write('train', m.train, 600);
+    write('t10k', m.test, 200);
+    const r = await runCli(['--data-dir', dir, '--validation-size', '100', '--train-eval-size', '100', '--batch-size', '50', '--epochs', '1', '--init', 'he']);
+    expect(r.stderr).not.toMatch(/failed|Error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/LeNet-5 on digits-small \(sha256 [0-9a-f]{12}…\): 500 training, 100 validation, 200 test images/);
+    expect(r.stdout).toMatch(/^Test accuracy: [\d.]+% \(loss [\d.]+\) on 200 images/m);
   });
 
   it('Ctrl-C stops after the current batch, still evaluates, and exits 130', async () => {
