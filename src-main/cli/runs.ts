@@ -1,0 +1,348 @@
+// The recorded runs from a terminal: `npm run runs -- <command> [options]`
+//
+//   list [--status S] [--tag T] [--text T] [--limit N]   the runs, newest first
+//   show ID                                             config, epochs, checkpoints, test confusion
+//   export ID [--format json|csv] [--out FILE]          to a file, or stdout
+//   resume ID [--checkpoint CID]                        continue it here, with progress (Ctrl-C stops)
+//   delete ID                                           with everything recorded for it
+//
+// Every command takes --db PATH (default: $LENET_WORKBENCH_DB, else the desktop app's database).
+// It goes through the same workbench API as the app, so it sees and records the same runs.
+// Exit codes: 0 done, 1 failure (unknown id, wrong state), 2 bad usage, 130 stopped by Ctrl-C.
+
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-shared/contract';
+import { createWorkbench, type Workbench } from '../api/workbench';
+import { defaultDbPath } from '../store/index';
+import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
+import type { TextSink } from './progress';
+
+export interface CliIo {
+  stdout: TextSink;
+  stderr: TextSink;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_STOPPED = 130;
+
+const COMMANDS = ['list', 'show', 'export', 'resume', 'delete'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** Flags each command accepts (besides --db and --help). */
+const FLAGS: Record<Command, readonly string[]> = {
+  list: ['status', 'tag', 'text', 'limit'],
+  show: [],
+  export: ['format', 'out'],
+  resume: ['checkpoint'],
+  delete: [],
+};
+
+export function helpText(program = 'npm run runs --'): string {
+  return [
+    `Usage: ${program} <command> [options]`,
+    '',
+    'Commands:',
+    '  list [--status S] [--tag T] [--text T] [--limit N]   list runs, newest first (status: ' + RUN_STATUSES.join(', ') + ')',
+    '  show ID                                             a run: config, epochs, checkpoints, test confusion matrix',
+    '  export ID [--format json|csv] [--out FILE]          config and metrics as JSON (default) or epoch metrics as CSV',
+    '  resume ID [--checkpoint CID]                        continue a stopped/interrupted/failed run here (Ctrl-C stops it again)',
+    '  delete ID                                           delete a run and everything recorded for it',
+    '',
+    'Options:',
+    '  --db PATH   the database (default: $LENET_WORKBENCH_DB, else the desktop app\'s, e.g. ~/.config/lenet-workbench/workbench.sqlite)',
+    '  --help      this text',
+    '',
+  ].join('\n');
+}
+
+export interface ParsedRunsArgs {
+  command: Command;
+  id: number | null;
+  flags: Record<string, string>;
+  db: string | null;
+}
+
+export type RunsArgs = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'ok'; args: ParsedRunsArgs };
+
+function positiveId(s: string, what: string): number | string {
+  if (!/^\d{1,15}$/.test(s) || Number(s) < 1) return `${what} must be a positive whole number (got "${s}").`;
+  return Number(s);
+}
+
+export function parseRunsArgs(argv: readonly string[]): RunsArgs {
+  if (argv.length === 0) return { kind: 'error', message: `a command is needed: ${COMMANDS.join(', ')}.` };
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  let db: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+    if (eq < 0) i++;
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value.` };
+    if (name === 'db') {
+      if (value === '') return { kind: 'error', message: '--db needs a file path.' };
+      db = value;
+      continue;
+    }
+    if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
+    flags[name] = value;
+  }
+  const [cmd, ...rest] = positional;
+  if (!(COMMANDS as readonly string[]).includes(cmd)) return { kind: 'error', message: `unknown command "${cmd}" (commands: ${COMMANDS.join(', ')}).` };
+  const command = cmd as Command;
+  for (const f of Object.keys(flags)) {
+    if (!FLAGS[command].includes(f)) {
+      return { kind: 'error', message: `${command} does not take --${f}${FLAGS[command].length ? ` (it takes ${FLAGS[command].map((x) => '--' + x).join(', ')})` : ''}.` };
+    }
+  }
+  let id: number | null = null;
+  if (command === 'list') {
+    if (rest.length) return { kind: 'error', message: `list takes no run id (got "${rest.join(' ')}").` };
+  } else {
+    if (rest.length !== 1) return { kind: 'error', message: `${command} needs exactly one run id (e.g. ${command} 3).` };
+    const r = positiveId(rest[0], 'The run id');
+    if (typeof r === 'string') return { kind: 'error', message: r };
+    id = r;
+  }
+  if (flags.status !== undefined) {
+    for (const s of flags.status.split(',')) {
+      if (!(RUN_STATUSES as readonly string[]).includes(s)) return { kind: 'error', message: `--status must be one of ${RUN_STATUSES.join(', ')} (got "${s}").` };
+    }
+  }
+  if (flags.limit !== undefined && (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 1000)) {
+    return { kind: 'error', message: `--limit must be a whole number from 1 to 1000 (got "${flags.limit}").` };
+  }
+  if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'csv') return { kind: 'error', message: `--format must be json or csv (got "${flags.format}").` };
+  if (flags.checkpoint !== undefined && typeof positiveId(flags.checkpoint, '--checkpoint') === 'string') {
+    return { kind: 'error', message: positiveId(flags.checkpoint, '--checkpoint') as string };
+  }
+  return { kind: 'ok', args: { command, id, flags, db } };
+}
+
+function pct(x: number | null): string {
+  return x === null ? '—' : formatPercent(x);
+}
+
+function date(ms: number | null): string {
+  return ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function table(rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
+  return rows.map((r) => r.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
+}
+
+function listRows(runs: RunRow[]): string {
+  const head = ['ID', 'STATUS', 'NAME', 'EPOCHS', 'BEST VAL', 'TEST', 'CREATED'];
+  const body = runs.map((r) => [String(r.id), r.status, r.name.length > 48 ? r.name.slice(0, 47) + '…' : r.name, `${r.epochsDone}/${r.config.epochs}`, pct(r.bestValAccuracy), pct(r.testAccuracy), date(r.createdAt)]);
+  return table([head, ...body], new Set([0, 3, 4, 5]));
+}
+
+async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
+  const r = await wb.api.getRun({ id });
+  const lines: string[] = [];
+  lines.push(`Run ${r.id}: ${r.name}`);
+  lines.push(`  status     ${r.status}${r.error ? ` — ${r.error}` : ''}`);
+  lines.push(`  progress   epoch ${r.epochsDone} of ${r.config.epochs}, iteration ${formatCount(r.iteration)}${r.divergedAt ? ` · diverged at epoch ${r.divergedAt.epoch}, iteration ${r.divergedAt.iteration}` : ''}`);
+  lines.push(`  dataset    ${r.datasetId}${r.datasetHash ? ` (sha256 ${r.datasetHash.slice(0, 12)}…)` : ''}`);
+  lines.push(`  created    ${date(r.createdAt)} · started ${date(r.startedAt)} · finished ${date(r.finishedAt)}${r.durationMs !== null ? ` · ${formatDuration(r.durationMs)}` : ''}`);
+  lines.push(`  versions   app ${r.appVersion} · engine ${r.engineVersion}`);
+  if (r.parentRunId !== null) lines.push(`  forked     from run ${r.parentRunId}, checkpoint ${r.parentCheckpointId ?? '(deleted)'}`);
+  if (r.tags.length) lines.push(`  tags       ${r.tags.join(', ')}`);
+  if (r.notes) lines.push(`  notes      ${r.notes.split('\n').join('\n             ')}`);
+  lines.push('', 'Config:');
+  const keys = Object.keys(r.config) as (keyof typeof r.config)[];
+  const kw = Math.max(...keys.map((k) => k.length));
+  for (const k of keys) lines.push(`  ${k.padEnd(kw)}  ${String(r.config[k])}`);
+
+  const [m] = await wb.api.getMetrics({ runIds: [id] });
+  lines.push('', `Epochs (${m.epochs.length} recorded, ${formatCount(m.iterations.length)} iteration losses):`);
+  if (m.epochs.length) {
+    const head = ['EPOCH', 'TRAIN ACC', 'VAL ACC', 'VAL LOSS', 'MEAN LOSS', 'LR', 'TIME', 'IMG/S'];
+    const body = m.epochs.map((e) => [
+      String(e.epoch),
+      pct(e.trainAccuracy),
+      pct(e.valAccuracy),
+      e.valLoss === null ? 'NaN' : formatLoss(e.valLoss),
+      e.meanIterationLoss === null ? 'NaN' : formatLoss(e.meanIterationLoss),
+      e.learningRate.toPrecision(3),
+      formatDuration(e.durationMs),
+      formatCount(e.imagesPerSecond),
+    ]);
+    lines.push(table([head, ...body], new Set([0, 1, 2, 3, 4, 5, 6, 7])).replace(/^/gm, '  '));
+  }
+  const cps = await wb.api.listCheckpoints({ runId: id });
+  lines.push('', `Checkpoints (${cps.length}):`);
+  for (const c of cps) lines.push(`  #${c.id}  epoch ${c.epoch}, iteration ${formatCount(c.iteration)}, ${formatCount(c.byteLength)} bytes, sha256 ${c.sha256.slice(0, 12)}…`);
+  try {
+    const ev = await wb.api.getEvaluation({ runId: id });
+    lines.push(
+      '',
+      `Test evaluation #${ev.id} (checkpoint #${ev.checkpointId}): accuracy ${formatPercent(ev.accuracy)}, loss ${ev.loss === null ? 'NaN' : formatLoss(ev.loss)}, ${formatCount(ev.count)} images`,
+      '',
+      'Confusion matrix (rows: true label, columns: predicted):',
+      formatConfusion(ev.confusion),
+      '',
+      'Most confused pairs (true → predicted):',
+      formatConfusedPairs(confusedPairs(ev.confusion, 5)),
+    );
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    lines.push('', 'No test evaluation yet.');
+  }
+  out.write(lines.join('\n') + '\n');
+}
+
+/** Trains a resumed run in this process until it ends; Ctrl-C stops it with a checkpoint. */
+async function resume(wb: Workbench, id: number, checkpoint: number | undefined, io: CliIo): Promise<number> {
+  // Listen before resuming: a run that cannot start fails at once, inside resumeRun.
+  const ended = new Map<number, RunStatus>();
+  let onEnd: (() => void) | null = null;
+  const offStatus = wb.events.on('runStatus', (s) => {
+    if (s.status !== 'queued' && s.status !== 'running') {
+      ended.set(s.runId, s.status);
+      onEnd?.();
+    }
+  });
+  let row: RunRow;
+  try {
+    row = await wb.api.resumeRun(checkpoint === undefined ? { id } : { id, checkpointId: checkpoint });
+  } catch (e) {
+    offStatus();
+    throw e;
+  }
+  const runId = row.id;
+  io.stdout.write(
+    runId === id
+      ? `Resuming run ${id} "${row.name}" from epoch ${row.epochsDone}, iteration ${formatCount(row.iteration)}.\n`
+      : `Run ${id} continues as new run ${runId} "${row.name}" (from epoch ${row.epochsDone}, iteration ${formatCount(row.iteration)}).\n`,
+  );
+  const tty = Boolean(io.stderr.isTTY);
+  let lastLine = 0;
+  const offProgress = wb.events.on('runProgress', (p) => {
+    if (p.runId !== runId) return;
+    const now = Date.now();
+    if (!tty && now - lastLine < 5000) return;
+    lastLine = now;
+    const eta = p.etaSeconds === null ? '?' : formatDuration(p.etaSeconds * 1000);
+    const text = `epoch ${p.epoch}/${p.epochs} · iteration ${p.iterationInEpoch}/${p.itersPerEpoch} · loss ${formatLoss(p.loss)} · ${formatCount(p.imagesPerSecond)} img/s · ETA ${eta}`;
+    io.stderr.write(tty ? `\r\x1b[2K${text}` : `${text}\n`);
+  });
+  const offEpoch = wb.events.on('runEpoch', (e) => {
+    if (e.runId !== runId) return;
+    const m = e.metrics;
+    if (tty) io.stderr.write('\r\x1b[2K');
+    io.stdout.write(`epoch ${m.epoch}: train ${pct(m.trainAccuracy)} · validation ${pct(m.valAccuracy)} (loss ${m.valLoss === null ? 'NaN' : formatLoss(m.valLoss)}) · ${formatDuration(m.durationMs)}\n`);
+  });
+  let stopping = false;
+  const onSigint = (): void => {
+    if (stopping) process.exit(EXIT_STOPPED);
+    stopping = true;
+    io.stderr.write('\nruns: stopping after the current batch with a checkpoint (Ctrl-C again to quit now).\n');
+    void wb.api.stopRun({ id: runId }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const status = await new Promise<RunStatus>((resolve) => {
+      onEnd = () => {
+        const st = ended.get(runId);
+        if (st) resolve(st);
+      };
+      onEnd();
+    });
+    if (tty) io.stderr.write('\r\x1b[2K');
+    const final = await wb.api.getRun({ id: runId });
+    io.stdout.write(`Run ${runId} ${final.status}${final.error ? `: ${final.error}` : ''}${final.testAccuracy !== null && status === 'completed' ? ` · test accuracy ${formatPercent(final.testAccuracy)}` : ''}.\n`);
+    return status === 'completed' ? EXIT_OK : status === 'stopped' ? EXIT_STOPPED : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSigint);
+    offStatus();
+    offProgress();
+    offEpoch();
+  }
+}
+
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const parsed = parseRunsArgs(argv);
+  if (parsed.kind === 'help') {
+    io.stdout.write(helpText());
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'error') {
+    io.stderr.write(`runs: ${parsed.message}\nRun "npm run runs -- --help" for the commands.\n`);
+    return EXIT_USAGE;
+  }
+  const { command, id, flags, db } = parsed.args;
+  let wb: Workbench;
+  try {
+    wb = createWorkbench({ dbPath: db ?? defaultDbPath(), autoStart: false, concurrency: 1 });
+  } catch (e) {
+    io.stderr.write(`runs: cannot open the database ${db ?? defaultDbPath()}: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  try {
+    switch (command) {
+      case 'list': {
+        const page = await wb.api.listRuns({
+          ...(flags.status ? { status: flags.status.split(',') as RunStatus[] } : {}),
+          ...(flags.tag ? { tag: flags.tag } : {}),
+          ...(flags.text ? { text: flags.text } : {}),
+          limit: flags.limit ? Number(flags.limit) : 50,
+        });
+        if (page.total === 0) io.stdout.write(`No runs${Object.keys(flags).length ? ' match' : ' yet'} in ${wb.store.path}.\n`);
+        else io.stdout.write(`${listRows(page.rows)}\n${page.rows.length < page.total ? `(${page.rows.length} of ${page.total} runs; --limit N shows more)\n` : ''}`);
+        return EXIT_OK;
+      }
+      case 'show':
+        await show(wb, id!, io.stdout);
+        return EXIT_OK;
+      case 'export': {
+        const file = await wb.api.exportRun({ id: id!, format: flags.format === 'csv' ? 'csv' : 'json' });
+        if (flags.out) {
+          writeFileSync(flags.out, file.bytes);
+          io.stderr.write(`Wrote ${formatCount(file.bytes.length)} bytes to ${flags.out}.\n`);
+        } else io.stdout.write(Buffer.from(file.bytes).toString('utf8'));
+        return EXIT_OK;
+      }
+      case 'resume':
+        return await resume(wb, id!, flags.checkpoint === undefined ? undefined : Number(flags.checkpoint), io);
+      case 'delete': {
+        const r = await wb.api.getRun({ id: id! });
+        await wb.api.deleteRun({ id: id! });
+        io.stdout.write(`Deleted run ${id} "${r.name}".\n`);
+        return EXIT_OK;
+      }
+    }
+  } catch (e) {
+    if (e instanceof ApiError) {
+      io.stderr.write(`runs: ${e.message}\n`);
+      return EXIT_FAILURE;
+    }
+    io.stderr.write(`runs: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    await wb.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`runs: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}

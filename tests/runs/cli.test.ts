@@ -1,0 +1,140 @@
+// `npm run runs -- …` against a real database in a temp folder: parsing, every command, clear
+// errors for unknown ids and bad usage, and one real process through the npm script's command.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkbench } from '../../src-main/api/workbench';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main, parseRunsArgs } from '../../src-main/cli/runs';
+import { tempDir, tinyConfig, waitForStatus, writeTinyDataset } from './helpers';
+
+const tmp = tempDir('lenet-cli-');
+const db = join(tmp.dir, 'wb.sqlite');
+let done = 0;
+let stopped = 0;
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  const wb = createWorkbench({ dbPath: db, concurrency: 1 });
+  const ds = (await wb.api.importDataset({ folder: writeTinyDataset(join(tmp.dir, 'tiny')), name: 'Tiny' })).id;
+  done = (await wb.api.createRun({ config: tinyConfig(ds, { init: 'he', learningRate: 0.003 }), name: 'finished run', tags: ['cli'] })).id;
+  await waitForStatus(wb, done, ['completed']);
+  stopped = (await wb.api.createRun({ config: tinyConfig(ds, { epochs: 3 }), name: 'stopped run' })).id;
+  const stopAt = new Promise<void>((resolve) => {
+    const off = wb.events.on('runEpoch', (e) => {
+      if (e.runId === stopped) {
+        off();
+        void wb.api.stopRun({ id: stopped }).then(() => resolve());
+      }
+    });
+  });
+  await stopAt;
+  await wb.close();
+});
+
+afterAll(() => tmp.cleanup());
+
+describe('runs CLI', () => {
+  it('parses commands and refuses bad usage with a clear message', () => {
+    expect(parseRunsArgs(['show', '3', '--db', 'x.sqlite'])).toEqual({ kind: 'ok', args: { command: 'show', id: 3, flags: {}, db: 'x.sqlite' } });
+    expect(parseRunsArgs(['export', '3', '--format=csv', '--out', 'f.csv'])).toMatchObject({ kind: 'ok', args: { flags: { format: 'csv', out: 'f.csv' } } });
+    expect(parseRunsArgs(['--help'])).toEqual({ kind: 'help' });
+    const bad: [string[], RegExp][] = [
+      [[], /a command is needed/],
+      [['launch'], /unknown command "launch"/],
+      [['show'], /exactly one run id/],
+      [['show', 'abc'], /positive whole number/],
+      [['show', '0'], /positive whole number/],
+      [['list', '4'], /list takes no run id/],
+      [['list', '--format', 'csv'], /list does not take --format/],
+      [['export', '1', '--format', 'xml'], /json or csv/],
+      [['list', '--status', 'done'], /--status must be one of/],
+      [['list', '--limit', '0'], /--limit must be/],
+      [['show', '1', '--db'], /--db needs a value/],
+      [['resume', '1', '--checkpoint', 'x'], /--checkpoint must be/],
+    ];
+    for (const [argv, msg] of bad) {
+      const r = parseRunsArgs(argv);
+      expect(r.kind, argv.join(' ')).toBe('error');
+      if (r.kind === 'error') expect(r.message).toMatch(msg);
+    }
+  });
+
+  it('lists and shows runs with metrics and the confusion matrix', async () => {
+    const list = await run('list', '--db', db);
+    expect(list.code).toBe(EXIT_OK);
+    expect(list.out).toMatch(/ID\s+STATUS\s+NAME/);
+    expect(list.out).toMatch(new RegExp(`${done}\\s+completed\\s+finished run\\s+2/2`));
+    expect(list.out).toMatch(new RegExp(`${stopped}\\s+stopped\\s+stopped run\\s+1/3`));
+    expect((await run('list', '--db', db, '--status', 'stopped')).out).not.toMatch(/finished run/);
+    expect((await run('list', '--db', db, '--tag', 'nothing')).out).toMatch(/No runs match/);
+
+    const show = await run('show', String(done), '--db', db);
+    expect(show.code).toBe(EXIT_OK);
+    expect(show.out).toMatch(new RegExp(`Run ${done}: finished run`));
+    expect(show.out).toMatch(/status\s+completed/);
+    expect(show.out).toMatch(/Epochs \(2 recorded, 20 iteration losses\)/);
+    expect(show.out).toMatch(/Checkpoints \(2\)/);
+    expect(show.out).toMatch(/Test evaluation #\d+ .*accuracy \d+\.\d\d%, .*300 images/);
+    expect(show.out).toMatch(/true\\pred/);
+    expect(show.out).toMatch(/Most confused pairs/);
+    expect((await run('show', String(stopped), '--db', db)).out).toMatch(/No test evaluation yet/);
+  });
+
+  it('exports JSON and CSV to stdout or a file', async () => {
+    const json = await run('export', String(done), '--db', db);
+    expect(json.code).toBe(EXIT_OK);
+    expect(JSON.parse(json.out).run.id).toBe(done);
+    const file = join(tmp.dir, 'out.csv');
+    const csv = await run('export', String(done), '--db', db, '--format', 'csv', '--out', file);
+    expect(csv.code).toBe(EXIT_OK);
+    expect(csv.err).toMatch(/Wrote \d+ bytes/);
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toMatch(/^epoch,trainAccuracy/);
+  });
+
+  it('gives clear errors for unknown ids and wrong states', async () => {
+    for (const cmd of ['show', 'export', 'resume', 'delete']) {
+      const r = await run(cmd, '424242', '--db', db);
+      expect(r.code, cmd).toBe(EXIT_FAILURE);
+      expect(r.err, cmd).toMatch(/runs: No run with id 424242\./);
+    }
+    const r = await run('resume', String(done), '--db', db);
+    expect(r.code).toBe(EXIT_FAILURE);
+    expect(r.err).toMatch(/completed; pick one of its checkpoints/);
+    const u = await run('frobnicate', '--db', db);
+    expect(u.code).toBe(EXIT_USAGE);
+    expect(u.err).toMatch(/unknown command "frobnicate"[\s\S]*--help/);
+  });
+
+  it('resumes a stopped run to completion, then deletes it', async () => {
+    const r = await run('resume', String(stopped), '--db', db);
+    expect(r.err).not.toMatch(/runs:/); // no error; progress lines only
+    expect(r.err).toMatch(/^epoch 2\/3 · iteration \d+\/10 · loss \d\.\d+ · [\d,]+ img\/s · ETA /);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.out).toMatch(new RegExp(`Resuming run ${stopped} "stopped run" from epoch 1`));
+    expect(r.out).toMatch(/epoch 2: train/);
+    expect(r.out).toMatch(/epoch 3: train/);
+    expect(r.out).toMatch(new RegExp(`Run ${stopped} completed · test accuracy`));
+    const d = await run('delete', String(stopped), '--db', db);
+    expect(d.out).toMatch(new RegExp(`Deleted run ${stopped} "stopped run"`));
+    expect((await run('show', String(stopped), '--db', db)).code).toBe(EXIT_FAILURE);
+  });
+
+  it('works as a real process with LENET_WORKBENCH_DB', () => {
+    const p = spawnSync(process.execPath, ['--import', 'tsx', 'src-main/cli/runs.ts', 'list'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, LENET_WORKBENCH_DB: db },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(p.stderr).toBe('');
+    expect(p.status).toBe(0);
+    expect(p.stdout).toMatch(/finished run/);
+  });
+});
