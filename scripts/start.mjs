@@ -55,10 +55,16 @@ function electronAbi() {
   return Number(readFileSync(join(ELECTRON_PKG, 'abi_version'), 'utf8').trim());
 }
 
+const PLATFORM_BINARY = { darwin: 'Electron.app/Contents/MacOS/Electron', win32: 'electron.exe' }[process.platform] ?? 'electron';
+
 function electronBinary() {
   const pathTxt = join(ELECTRON_PKG, 'path.txt');
+  const rel = existsSync(pathTxt) ? readFileSync(pathTxt, 'utf8').trim() : PLATFORM_BINARY;
+  // An Electron unpacked elsewhere (same variable as the electron package honours).
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  if (override) return existsSync(join(override, rel)) ? join(override, rel) : null;
   if (!existsSync(pathTxt)) return null;
-  const bin = join(ELECTRON_PKG, 'dist', readFileSync(pathTxt, 'utf8').trim());
+  const bin = join(ELECTRON_PKG, 'dist', rel);
   return existsSync(bin) ? bin : null;
 }
 
