@@ -2,15 +2,20 @@
 // Loads MNIST (or an IDX folder), trains LeNet-5 with a progress bar on stderr and a line per
 // epoch on stdout, then prints the test accuracy, the confusion matrix and the most confused
 // pairs. Ctrl-C stops after the current batch and still evaluates; a second Ctrl-C quits.
+// The run is recorded in the workbench's database (the app's, or $LENET_WORKBENCH_DB) and trains
+// in a worker thread through the app's run supervisor; a stopped run resumes with
+// `npm run runs -- resume ID`.
 // Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
 
 import { pathToFileURL } from 'node:url';
 import { createReferenceBackend, createTrainer, type Backend, type Dataset, type SolverTrainer } from '../../src-shared/engine';
 import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
+import type { EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
+import { createWorkbench, type Workbench } from '../api/workbench';
 import { loadIdxFolder, loadMnist } from '../data/mnist';
+import { defaultDbPath } from '../store/index';
 import { helpText, parseTrainArgs, type BackendChoice, type TrainOptions } from './args';
 import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
-import { runTrainingLoop, type LoopResult } from './loop';
 import { ProgressReporter, type TextSink } from './progress';
 
 export interface CliIo {
@@ -95,6 +100,40 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       `${describeConfig(options)}\n`,
   );
 
+  // Record the run in the workbench's store (default: the desktop app's database, or
+  // $LENET_WORKBENCH_DB), so the app, the web host and `npm run runs` show it; it trains in a
+  // worker thread of this process through the same run supervisor the app uses.
+  let wb: Workbench;
+  let runId: number;
+  try {
+    wb = createWorkbench({ dbPath: defaultDbPath(), autoStart: false, concurrency: 1, backend: options.backend });
+  } catch (e) {
+    io.stderr.write(`train: cannot open the run database: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  // Listen before creating the run: a run that cannot start fails at once.
+  const ended = new Map<number, RunStatus>();
+  let onEnd: (() => void) | null = null;
+  const offStatus = wb.events.on('runStatus', (s) => {
+    if (s.status !== 'queued' && s.status !== 'running') {
+      ended.set(s.runId, s.status);
+      onEnd?.();
+    }
+  });
+  try {
+    let datasetId = 'mnist';
+    if (options.dataDir) {
+      const known = (await wb.api.listDatasets(undefined)).find((d) => d.hash === dataset.hash);
+      datasetId = known ? known.id : (await wb.api.importDataset({ folder: options.dataDir, name: dataset.name })).id;
+    }
+    runId = (await wb.api.createRun({ config: { ...cfg, dataset: datasetId } })).id;
+  } catch (e) {
+    offStatus();
+    await wb.close();
+    io.stderr.write(`train: cannot record the run: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+
   let stopRequested = false;
   const onSigint = (): void => {
     if (stopRequested) {
@@ -103,50 +142,81 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     }
     stopRequested = true;
     io.stderr.write('\ntrain: stopping after the current batch, then evaluating on the test set (Ctrl-C again to quit now).\n');
+    void wb.api.stopRun({ id: runId }).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
 
   const progress = new ProgressReporter({ epochs: cfg.epochs, batchSize: cfg.batchSize, err: io.stderr, out: io.stdout });
-  let result: LoopResult;
+  const offProgress = wb.events.on('runProgress', (p) => {
+    if (p.runId === runId) progress.iteration(p);
+  });
+  const nan = (x: number | null): number => (x === null ? NaN : x);
+  const offEpoch = wb.events.on('runEpoch', ({ runId: id, metrics: m }) => {
+    if (id !== runId) return;
+    progress.epoch({ ...m, trainAccuracy: nan(m.trainAccuracy), trainLoss: nan(m.trainLoss), valAccuracy: nan(m.valAccuracy), valLoss: nan(m.valLoss), meanIterationLoss: nan(m.meanIterationLoss) });
+  });
+  let status: RunStatus;
+  let t: EvaluationDetail;
+  let run: RunRow;
   try {
-    result = await runTrainingLoop(
-      trainer,
-      { onIteration: (i) => progress.iteration(i), onEpoch: (m) => progress.epoch(m) },
-      { shouldStop: () => stopRequested, testSet: dataset.test },
-    );
+    status = await new Promise<RunStatus>((resolve) => {
+      onEnd = () => {
+        const st = ended.get(runId);
+        if (st) resolve(st);
+      };
+      onEnd();
+    });
+    progress.clear();
+    run = await wb.api.getRun({ id: runId });
+    if (status === 'failed' || status === 'interrupted') {
+      io.stderr.write(`train: training failed: ${run.error ?? status}\n`);
+      return EXIT_FAILURE;
+    }
+    if (status === 'diverged') {
+      const d = run.divergedAt!;
+      const [m] = await wb.api.getMetrics({ runIds: [runId] });
+      io.stderr.write(`train: diverged at epoch ${d.epoch}, iteration ${d.iteration} (loss ${m.losses.at(-1)}); try a smaller --learning-rate.\n`);
+      return EXIT_FAILURE;
+    }
+    if (status === 'stopped') {
+      io.stdout.write(`Stopped by Ctrl-C after ${run.epochsDone} complete epoch${run.epochsDone === 1 ? '' : 's'} (iteration ${run.iteration}).\n`);
+      const last = (await wb.api.listCheckpoints({ runId })).at(-1)!;
+      t = await wb.api.getEvaluation({ id: (await wb.api.evaluateCheckpoint({ checkpointId: last.id })).id });
+    } else {
+      t = await wb.api.getEvaluation({ runId });
+    }
   } catch (e) {
     progress.clear();
     io.stderr.write(`train: training failed: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT_FAILURE;
   } finally {
     process.off('SIGINT', onSigint);
+    offStatus();
+    offProgress();
+    offEpoch();
+    await wb.close();
   }
-  progress.clear();
   const total = formatDuration(progress.elapsedMs());
 
-  if (result.status === 'diverged') {
-    const d = result.divergedAt!;
-    io.stderr.write(`train: diverged at epoch ${d.epoch}, iteration ${d.iteration} (loss ${d.loss}); try a smaller --learning-rate.\n`);
-    return EXIT_FAILURE;
-  }
-  if (result.status === 'stopped') {
-    io.stdout.write(`Stopped by Ctrl-C after ${result.epoch} complete epoch${result.epoch === 1 ? '' : 's'} (iteration ${result.iteration}).\n`);
-  }
-  const t = result.test!;
   let correct = 0;
   for (let k = 0; k < 10; k++) correct += t.confusion[k * 11];
   io.stdout.write(
-    `\nTest accuracy: ${formatPercent(t.accuracy)} (loss ${formatLoss(t.loss)}) on ${formatCount(t.count)} images · ${formatCount(t.count - correct)} misclassified · total time ${total}\n\n` +
+    `\nTest accuracy: ${formatPercent(t.accuracy)} (loss ${formatLoss(t.loss ?? NaN)}) on ${formatCount(t.count)} images · ${formatCount(t.count - correct)} misclassified · total time ${total}\n\n` +
       'Confusion matrix (rows: true label, columns: predicted):\n' +
       formatConfusion(t.confusion) +
       '\n\nMost confused pairs (true → predicted):\n' +
       formatConfusedPairs(confusedPairs(t.confusion, 5)) +
-      '\n',
+      `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}).\n`,
   );
-  return result.status === 'stopped' ? EXIT_STOPPED : EXIT_OK;
+  return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // `npm run train | head`: a closed stdout ends the program quietly, not with an EPIPE trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141); // 128 + SIGPIPE, as a shell reports it
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
