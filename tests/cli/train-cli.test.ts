@@ -21,7 +21,9 @@ interface Done {
 /** Runs the trainer; `onStdout` may act on the child while it runs (e.g. send SIGINT). */
 function runCli(args: string[], onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Done> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/train.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The trainer records its run: into a temp database, never the user's.
+    const env = { ...process.env, LENET_WORKBENCH_DB: join(tmp, 'workbench.sqlite') };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/train.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
