@@ -190,9 +190,8 @@ class SolverImpl implements SolverTrainer {
       this.backend.predict(this.writer.x, n, this.probs);
       for (let i = 0; i < n; i++) {
         const y = this.writer.labels[i];
-        const p = this.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-        if (argmax(p) === y) correct++;
-        lossSum -= Math.log(Math.max(p[y], MIN_PROB));
+        if (argmax(this.probs, i * NUM_CLASSES) === y) correct++;
+        lossSum -= Math.log(Math.max(this.probs[i * NUM_CLASSES + y], MIN_PROB));
       }
     }
     return { accuracy: correct / count, loss: lossSum / count };
@@ -212,12 +211,11 @@ class SolverImpl implements SolverTrainer {
       this.backend.predict(this.writer.x, n, out);
       for (let i = 0; i < n; i++) {
         const y = set.labels[c + i];
-        const p = out.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-        const k = argmax(p);
+        const k = argmax(out, i * NUM_CLASSES);
         predicted[c + i] = k;
         confusion[y * NUM_CLASSES + k]++;
         if (k === y) correct++;
-        lossSum -= Math.log(Math.max(p[y], MIN_PROB));
+        lossSum -= Math.log(Math.max(out[i * NUM_CLASSES + y], MIN_PROB));
       }
     }
     return { accuracy: correct / count, loss: lossSum / count, count, confusion, predicted, probabilities };
@@ -303,9 +301,10 @@ class SolverImpl implements SolverTrainer {
   }
 }
 
-function argmax(p: Float32Array): number {
+/** The first index of the largest of p[at .. at+10) (ties → the lower class). */
+function argmax(p: Float32Array, at: number): number {
   let k = 0;
-  for (let j = 1; j < p.length; j++) if (p[j] > p[k]) k = j;
+  for (let j = 1; j < NUM_CLASSES; j++) if (p[at + j] > p[at + k]) k = j;
   return k;
 }
 
