@@ -8,7 +8,9 @@
 
 import type { Backend } from '../backend';
 import { PARAM_COUNT, INPUT_SIZE, NUM_CLASSES } from '../layout';
-import { KERNELS_BASE64 } from './kernels.generated';
+import { instantiateKernels, decodeBase64 } from './kernels';
+
+export { decodeBase64 };
 
 const IN = INPUT_SIZE * INPUT_SIZE;
 
@@ -38,74 +40,12 @@ export interface WasmBackend extends Backend {
   profileStep(x: Float32Array, labels: Uint8Array, n: number, clock?: () => number): { loss: number; stages: StageTiming[] };
 }
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  setup(maxBatch: number): number;
-  paramsPtr(): number;
-  gradsPtr(): number;
-  inputPtr(): number;
-  labelsPtr(): number;
-  probsPtr(): number;
-  trainStep(n: number): number;
-  predict(n: number): void;
-  c1Forward(n: number): void;
-  c3Forward(n: number): void;
-  c5Forward(n: number): void;
-  f6Forward(n: number): void;
-  outForward(n: number): void;
-  lossForward(n: number, withLabels: number): number;
-  lossBackward(n: number): void;
-  outBackward(n: number): void;
-  f6Backward(n: number): void;
-  c5Backward(n: number): void;
-  c3Backward(n: number): void;
-  c1Backward(n: number): void;
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decodes standard base64 (with '=' padding, no whitespace) without Buffer or atob. */
-export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  if (s.length % 4 !== 0) throw new Error(`base64 length must be a multiple of 4 (got ${s.length}).`);
-  const lookup = new Int16Array(128).fill(-1);
-  for (let i = 0; i < 64; i++) lookup[B64.charCodeAt(i)] = i;
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((s.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < s.length; i += 4) {
-    let v = 0;
-    for (let j = 0; j < 4; j++) {
-      const ch = s.charCodeAt(i + j);
-      const isPad = ch === 61 && i + 4 === s.length && j >= 4 - pad;
-      const d = isPad ? 0 : ch < 128 ? lookup[ch] : -1;
-      if (d < 0) throw new Error(`Invalid base64 character at position ${i + j}.`);
-      v = (v << 6) | d;
-    }
-    if (i + 4 === s.length && (pad === 2 ? v & 0xffff : pad === 1 ? v & 0xff : 0) !== 0) {
-      throw new Error(`Invalid base64: non-zero padding bits at position ${i}.`);
-    }
-    out[o++] = (v >> 16) & 255;
-    if (o < out.length) out[o++] = (v >> 8) & 255;
-    if (o < out.length) out[o++] = v & 255;
-  }
-  return out;
-}
-
-let compiled: WebAssembly.Module | null = null;
-
-/** The compiled module, compiled once per thread and shared by every backend instance. */
-function kernelsModule(): WebAssembly.Module {
-  if (!compiled) compiled = new WebAssembly.Module(decodeBase64(KERNELS_BASE64));
-  return compiled;
-}
-
 /** Creates a backend whose buffers hold batches of up to maxBatch images. */
 export function createWasmBackend(maxBatch: number): WasmBackend {
   if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 65536) {
     throw new Error(`maxBatch must be a whole number between 1 and 65536 (got ${maxBatch}).`);
   }
-  const instance = new WebAssembly.Instance(kernelsModule(), {});
-  const k = instance.exports as unknown as Exports;
+  const k = instantiateKernels();
   const memoryBytes = k.setup(maxBatch);
   if (memoryBytes === 0) throw new Error(`The wasm backend could not reserve memory for maxBatch ${maxBatch}.`);
   const buf = k.memory.buffer;

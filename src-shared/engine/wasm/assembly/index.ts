@@ -198,7 +198,7 @@ export function predict(n: i32): void {
 
 // ---- kernel entry points for the kernel tests and micro-benchmarks ---------------------------
 export { gemmNN, gemmNT } from './gemm';
-export { im2col, col2im } from './conv';
+export { im2col, col2im, transpose } from './conv';
 export { reluPoolForward, reluPoolBackward } from './pool';
 
 /** First byte after every buffer laid out by setup (free space up to memory.size()). */

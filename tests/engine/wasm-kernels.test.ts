@@ -1,0 +1,206 @@
+// The wasm kernels one by one, against plain loops and the reference layers: GEMM in both forms
+// on LeNet-5's shapes and on awkward ones (every tile width and scalar tail, strided C, A read
+// transposed, accumulate vs overwrite, nothing written outside C), im2col/col2im, the fused
+// ReLU + max-pool with heavy ties (first maximum wins), and the 4×4-block transpose.
+import { describe, it, expect } from 'vitest';
+import { instantiateKernels, type KernelExports } from '../../src-shared/engine/wasm/kernels';
+import { maxpoolForward, maxpoolBackward } from '../../src-shared/engine/reference/maxpool';
+import { reluForward, reluBackward } from '../../src-shared/engine/reference/relu';
+import { Prng } from '../../src-shared/engine/prng';
+
+/** A kernels instance with a bump allocator over fresh scratch memory (grown before any view). */
+function scratch(mib = 8): { k: KernelExports; alloc: (floats: number) => Float32Array; bytes: (n: number) => Uint8Array } {
+  const k = instantiateKernels();
+  expect(k.setup(1)).toBeGreaterThan(0);
+  let top = (k.scratchPtr() + 63) & ~63;
+  k.memory.grow(mib * 16);
+  const buf = k.memory.buffer;
+  return {
+    k,
+    alloc(floats) {
+      const a = new Float32Array(buf, top, floats);
+      top += ((floats * 4 + 64 + 63) & ~63); // 64 bytes of slack between buffers
+      return a;
+    },
+    bytes(n) {
+      const a = new Uint8Array(buf, top, n);
+      top += ((n + 64 + 63) & ~63);
+      return a;
+    },
+  };
+}
+
+const SENTINEL = 12345.5;
+
+function fillRandom(a: Float32Array, rng: Prng): void {
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+}
+
+/**
+ * |got − want| ≤ 1e-5 · (1 + mag) per element, where mag (default |want|) is the sum of the
+ * magnitudes of everything summed into that element: float32 rounding grows with it, a wrong
+ * index or a missed term does not stay below it.
+ */
+function expectNear(name: string, got: ArrayLike<number>, want: ArrayLike<number>, mag?: ArrayLike<number>): void {
+  for (let i = 0; i < want.length; i++) {
+    const m = mag ? mag[i] : Math.abs(want[i]);
+    if (!(Math.abs(got[i] - want[i]) <= 1e-5 * (1 + m))) expect.fail(`${name}[${i}]: got ${got[i]}, want ${want[i]}`);
+  }
+}
+
+describe('gemmNN: C (+)= A·B, vectorised along N', () => {
+  // [M, N, K]: LeNet-5's shapes and ones that hit the 3-row and 1-row tiles, the 4-wide and
+  // scalar column tails and more than one column block (N > 128).
+  const shapes: [number, number, number][] = [
+    [6, 784, 25], [16, 100, 150], [150, 100, 16], [150, 16, 100], [120, 400, 7], [7, 84, 10],
+    [1, 1, 1], [3, 5, 2], [5, 13, 3], [9, 131, 4], [2, 270, 6], [4, 12, 1],
+  ];
+  for (const [M, N, K] of shapes) {
+    for (const transA of [false, true]) {
+      for (const acc of [true, false]) {
+        it(`M=${M} N=${N} K=${K}${transA ? ', A read transposed' : ''}, ${acc ? 'accumulate' : 'overwrite'}`, () => {
+          const rng = new Prng(M * 1000 + N * 10 + K);
+          const { k, alloc } = scratch();
+          const ldb = N + 1, ldc = N + 3;
+          const A = alloc(M * K), B = alloc(K * ldb), C = alloc(M * ldc);
+          fillRandom(A, rng);
+          fillRandom(B, rng);
+          const c0 = new Float32Array(M * ldc);
+          for (let i = 0; i < M; i++) for (let j = 0; j < ldc; j++) c0[i * ldc + j] = j < N ? rng.normal() : SENTINEL;
+          C.set(c0);
+          // A element (i,k) is at A[i·sai + k·sak].
+          const [sai, sak] = transA ? [1, M] : [K, 1];
+          k.gemmNN(M, N, K, A.byteOffset, sai, sak, B.byteOffset, ldb, C.byteOffset, ldc, acc ? 1 : 0);
+          const want = new Float64Array(M * ldc), mag = new Float64Array(M * ldc);
+          for (let i = 0; i < M; i++) {
+            for (let j = 0; j < ldc; j++) {
+              if (j >= N) { want[i * ldc + j] = SENTINEL; continue; }
+              let s = acc ? c0[i * ldc + j] : 0, m = Math.abs(s);
+              for (let kk = 0; kk < K; kk++) {
+                const t = A[i * sai + kk * sak] * B[kk * ldb + j];
+                s += t;
+                m += Math.abs(t);
+              }
+              want[i * ldc + j] = s;
+              mag[i * ldc + j] = m;
+            }
+          }
+          expectNear('C', C, want, mag);
+        });
+      }
+    }
+  }
+});
+
+describe('gemmNT: C += A·Bᵀ, dot products along K', () => {
+  const shapes: [number, number, number][] = [
+    [6, 25, 784], [16, 150, 100], [200, 120, 400], [7, 10, 84], [1, 1, 1], [3, 5, 6], [5, 9, 13], [2, 4, 3],
+  ];
+  for (const [M, N, K] of shapes) {
+    it(`M=${M} N=${N} K=${K}`, () => {
+      const rng = new Prng(M * 7 + N * 3 + K);
+      const { k, alloc } = scratch();
+      const lda = K + 2, ldb = K + 1, ldc = N + 2;
+      const A = alloc(M * lda), B = alloc(N * ldb), C = alloc(M * ldc);
+      fillRandom(A, rng);
+      fillRandom(B, rng);
+      const c0 = new Float32Array(M * ldc);
+      for (let i = 0; i < M; i++) for (let j = 0; j < ldc; j++) c0[i * ldc + j] = j < N ? rng.normal() : SENTINEL;
+      C.set(c0);
+      k.gemmNT(M, N, K, A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc);
+      const want = new Float64Array(M * ldc), mag = new Float64Array(M * ldc);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < ldc; j++) {
+          if (j >= N) { want[i * ldc + j] = SENTINEL; continue; }
+          let s = c0[i * ldc + j], m = Math.abs(s);
+          for (let kk = 0; kk < K; kk++) {
+            const t = A[i * lda + kk] * B[j * ldb + kk];
+            s += t;
+            m += Math.abs(t);
+          }
+          want[i * ldc + j] = s;
+          mag[i * ldc + j] = m;
+        }
+      }
+      expectNear('C', C, want, mag);
+    });
+  }
+});
+
+describe('im2col and col2im', () => {
+  for (const [C, H, W, K] of [[1, 32, 32, 5], [6, 14, 14, 5], [2, 7, 9, 3], [3, 5, 5, 5]]) {
+    it(`C=${C} H=${H} W=${W} K=${K}: im2col matches its definition and col2im is its adjoint`, () => {
+      const rng = new Prng(C * H * W * K);
+      const { k, alloc } = scratch();
+      const OH = H - K + 1, OW = W - K + 1, P = OH * OW, R = C * K * K;
+      const x = alloc(C * H * W), col = alloc(R * P), dcol = alloc(R * P), dx = alloc(C * H * W);
+      fillRandom(x, rng);
+      fillRandom(dcol, rng);
+      k.im2col(col.byteOffset, x.byteOffset, C, H, W, K);
+      const wantDx = new Float64Array(C * H * W);
+      for (let c = 0; c < C; c++) for (let ky = 0; ky < K; ky++) for (let kx = 0; kx < K; kx++) {
+        const r = (c * K + ky) * K + kx;
+        for (let y = 0; y < OH; y++) for (let xx = 0; xx < OW; xx++) {
+          const src = (c * H + y + ky) * W + xx + kx;
+          expect(col[r * P + y * OW + xx]).toBe(x[src]);
+          wantDx[src] += dcol[r * P + y * OW + xx];
+        }
+      }
+      const before = new Float32Array(C * H * W);
+      fillRandom(before, rng);
+      dx.set(before);
+      k.col2im(dx.byteOffset, dcol.byteOffset, C, H, W, K);
+      expectNear('dx', dx, wantDx.map((v, i) => v + before[i]));
+    });
+  }
+});
+
+describe('fused ReLU + 2×2 max-pool against the reference relu → maxpool', () => {
+  // Values from a tiny set, so most windows hold ties; negative and zero maxima included.
+  const levels = [-1, 0, 0.5, 1, 1];
+  for (const [C, H, W] of [[6, 28, 28], [16, 10, 10], [2, 4, 4], [1, 6, 6], [3, 12, 12], [2, 2, 2]]) {
+    it(`C=${C} H=${H} W=${W}: same output, and the gradient goes to the first maximum only`, () => {
+      const rng = new Prng(C * 100 + H);
+      const { k, alloc, bytes } = scratch();
+      const size = C * H * W, osize = size / 4;
+      const x = alloc(size), out = alloc(osize), dout = alloc(osize), dx = alloc(size);
+      const arg = bytes(osize);
+      for (let i = 0; i < size; i++) x[i] = levels[rng.below(levels.length)];
+      fillRandom(dout, rng);
+      dx.fill(SENTINEL);
+      k.reluPoolForward(out.byteOffset, arg.byteOffset, x.byteOffset, C, H, W);
+      k.reluPoolBackward(dx.byteOffset, dout.byteOffset, out.byteOffset, arg.byteOffset, C, H, W);
+
+      const r = new Float32Array(size), pooled = new Float32Array(osize), am = new Int32Array(osize);
+      reluForward(r, x, size);
+      maxpoolForward(pooled, am, r, 1, C, H, W);
+      const dr = new Float32Array(size), wantDx = new Float32Array(size);
+      maxpoolBackward(dr, dout, am, osize);
+      reluBackward(wantDx, dr, x, size);
+      expect(Array.from(out)).toEqual(Array.from(pooled));
+      expect(Array.from(dx)).toEqual(Array.from(wantDx));
+      // Not vacuous: some windows had a tied positive maximum, where routing matters.
+      let tiedPositive = 0;
+      for (let c = 0; c < C; c++) for (let oy = 0; oy < H / 2; oy++) for (let ox = 0; ox < W / 2; ox++) {
+        const i0 = (c * H + 2 * oy) * W + 2 * ox;
+        const win = [x[i0], x[i0 + 1], x[i0 + W], x[i0 + W + 1]];
+        const m = Math.max(...win);
+        if (m > 0 && win.filter((v) => v === m).length > 1) tiedPositive++;
+      }
+      expect(tiedPositive).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('transpose', () => {
+  for (const [rows, cols] of [[16, 100], [6, 784], [5, 7], [4, 4], [1, 9], [9, 1]]) {
+    it(`${rows}×${cols}`, () => {
+      const rng = new Prng(rows * 31 + cols);
+      const { k, alloc } = scratch();
+      const src = alloc(rows * cols), dst = alloc(rows * cols);
+      fillRandom(src, rng);
+      k.transpose(dst.byteOffset, src.byteOffset, rows, cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(dst[c * rows + r]).toBe(src[r * cols + c]);
+    });
+  }
+});
