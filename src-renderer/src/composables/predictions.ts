@@ -12,7 +12,7 @@ export const GALLERY_PAGE = 48;
 
 export function galleryItem(p: PredictionRow): GalleryItem {
   const top = topK(p.probabilities, 3)
-    .map((t) => `${t.label} ${(t.p * 100).toFixed(t.p >= 0.995 ? 0 : 1)}%`)
+    .map((t) => `${t.label} ${Math.round(t.p * 100)}%`)
     .join(' · ');
   return { index: p.index, title: `${p.label} → ${p.predicted}`, lines: [`confidence ${formatPercent(p.confidence)}`, `top 3: ${top}`] };
 }

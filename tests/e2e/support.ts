@@ -1,0 +1,65 @@
+// End-to-end harness: the built renderer served by the real web host over a real workbench on a
+// temp database, driven in Debian's Chromium by playwright-core. One stack per test file.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildIfStale, ROOT } from '../../scripts/build-if-stale.mjs';
+import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
+import { startWebHost, type WebHost } from '../../src-main/web/host';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SHOTS = resolve(ROOT, 'test-output');
+
+export interface Stack {
+  dir: string;
+  wb: Workbench;
+  host: WebHost;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  buildIfStale();
+  const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
+  const wb = createWorkbench({ dbPath: join(dir, 'wb.sqlite'), concurrency: 1 });
+  const host = await startWebHost({ workbench: wb, rendererDir: join(ROOT, 'out', 'renderer'), port: 0 });
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  (page as Page & { errors?: string[] }).errors = errors;
+  return {
+    dir,
+    wb,
+    host,
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => {});
+      await host.close().catch(() => {});
+      await wb.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Console errors and uncaught exceptions the page reported so far. */
+export function pageErrors(page: Page): string[] {
+  return (page as Page & { errors?: string[] }).errors ?? [];
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header would show mid-page
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,174 @@
+// The workbench UI end to end: the built renderer in Chromium, the real web host, a real
+// workbench training real (tiny) runs on a temp database. One stack for the file; the tests run
+// in order and build on each other's runs. Screenshots of every view go to test-output/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { RunRow } from '../../src-shared/contract';
+import { pageErrors, shot, startStack, type Stack } from './support';
+
+let s: Stack;
+let page: Page;
+let base: string;
+let runA: RunRow;
+let runB: RunRow;
+
+async function until<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fills the new-run form for a tiny run (the form starts from the report's configuration). */
+async function fillTiny(name: string, extra: Record<string, string> = {}): Promise<void> {
+  await page.goto(`${base}#/runs`); // leave and re-enter: a fresh form with the defaults
+  await page.goto(`${base}#/new`);
+  await page.locator('#f-epochs').waitFor();
+  expect(await page.inputValue('#f-learningRate')).toBe('0.001');
+  await page.fill('input[placeholder^="optional"]', name);
+  const fields: Record<string, string> = { epochs: '1', trainSubset: '1000', batchSize: '50', ...extra };
+  for (const [k, v] of Object.entries(fields)) await page.fill(`#f-${k}`, v);
+  await page.selectOption('#f-init', 'he');
+}
+
+beforeAll(async () => {
+  s = await startStack();
+  page = s.page;
+  base = s.host.url.replace(/\?.*$/, '');
+  await page.goto(s.host.url); // carries the token; the page keeps it for this tab
+  await page.getByText('No runs yet').waitFor();
+  await shot(page, '01-runs-empty');
+}, 120_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('workbench UI in Chromium', () => {
+  it('an invalid form value shows its message and launches nothing', async () => {
+    await fillTiny('should not exist');
+    await page.fill('#f-learningRate', '0');
+    const msg = page.locator('[data-error-for="learningRate"]');
+    await msg.waitFor();
+    expect(await msg.textContent()).toBe('learningRate must be greater than 0 (got 0).');
+    await page.fill('#f-batchSize', 'lots');
+    await page.locator('[data-error-for="batchSize"]').waitFor();
+    const launch = page.getByRole('button', { name: 'Launch run' });
+    expect(await launch.isDisabled()).toBe(true);
+    expect(await page.locator('[data-invalid-count]').textContent()).toContain('2 settings need fixing');
+    await launch.click({ force: true });
+    await page.keyboard.press('Control+Enter');
+    await page.waitForTimeout(300);
+    await shot(page, '02-new-run-invalid');
+    expect((await s.wb.api.listRuns({})).total).toBe(0);
+    expect(page.url()).toContain('#/new');
+  });
+
+  it('launches a small run from the form and watches it complete', async () => {
+    await fillTiny('tiny A');
+    expect(await page.getByRole('button', { name: 'Launch run' }).isDisabled()).toBe(false);
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    await page.waitForURL(/#\/runs\/\d+/);
+    const id = Number(/#\/runs\/(\d+)/.exec(page.url())![1]);
+    runA = await s.wb.api.getRun({ id });
+    expect(runA.config).toMatchObject({ epochs: 1, trainSubset: 1000, batchSize: 50, init: 'he', optimizer: 'adam' });
+    await page.locator('.detail > .head [data-status="completed"]').waitFor({ timeout: 90_000 });
+    runA = await s.wb.api.getRun({ id });
+    expect(runA.status).toBe('completed');
+    // the header shows the test accuracy as a percentage with two decimals
+    const header = await page.locator('.detail > .head').textContent();
+    expect(header).toContain(`test ${(runA.testAccuracy! * 100).toFixed(2)}%`);
+    await page.locator('canvas[aria-label="Training loss per iteration"]').waitFor();
+    expect(await page.getByText('No data yet.').count()).toBe(0);
+    await shot(page, '03-run-detail-training');
+  }, 120_000);
+
+  it('opens the run, clicks a confusion cell and sees exactly those digits', async () => {
+    await page.getByRole('tab', { name: 'Test results' }).click();
+    const ev = await s.wb.api.getEvaluation({ runId: runA.id });
+    let best = { t: 0, p: 1, n: -1 };
+    for (let t = 0; t < 10; t++) for (let p = 0; p < 10; p++) if (t !== p && ev.confusion[t * 10 + p] > best.n) best = { t, p, n: ev.confusion[t * 10 + p] };
+    expect(best.n).toBeGreaterThan(0);
+    const cell = page.locator(`[data-cell="${best.t}-${best.p}"]`);
+    expect((await cell.textContent())!.trim()).toBe(String(best.n));
+    await cell.click();
+    const heading = page.locator('[data-gallery-heading]');
+    await until('the gallery heading', async () => ((await heading.textContent())?.includes(`true ${best.t}, predicted ${best.p} · ${best.n} image`) ? true : false), 20_000);
+    const items = page.locator('.gallery .item');
+    await until('the gallery items', async () => ((await items.count()) === Math.min(best.n, 48) ? true : false), 20_000);
+    for (const title of await page.locator('.gallery .item strong').allTextContents()) expect(title).toBe(`${best.t} → ${best.p}`);
+    // the digits are drawn from their bytes: the first canvas has ink on it
+    const ink = await page.locator('.gallery canvas').first().evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+      let min = 255;
+      for (let i = 0; i < d.length; i += 4) min = Math.min(min, d[i]);
+      return min;
+    });
+    expect(ink).toBeLessThan(100);
+    await shot(page, '04-run-detail-confusion-gallery');
+  }, 60_000);
+
+  it('compares two runs and shows exactly the differing hyperparameters', async () => {
+    await fillTiny('tiny B', { batchSize: '100' });
+    await page.selectOption('#f-sampling', 'shuffle');
+    await page.getByRole('button', { name: 'Launch run' }).click();
+    await page.waitForURL(/#\/runs\/\d+/);
+    const id = Number(/#\/runs\/(\d+)/.exec(page.url())![1]);
+    runB = await until('run B to complete', async () => {
+      const r = await s.wb.api.getRun({ id });
+      return r.status === 'completed' ? r : false;
+    });
+    await page.goto(`${base}#/runs`);
+    for (const r of [runA, runB]) await page.locator(`tr[data-run-id="${r.id}"] input[type="checkbox"]`).check();
+    await shot(page, '05-runs-selected');
+    await page.getByRole('button', { name: 'Compare selected' }).click();
+    await page.waitForURL(/#\/compare\?ids=/);
+    const rows = page.locator('[data-config-diff] tbody tr[data-key]');
+    await rows.first().waitFor();
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')))).toEqual(['batchSize', 'sampling']);
+    expect(await page.locator('[data-config-diff] tr[data-key="batchSize"] td').allTextContents()).toEqual(['50', '100']);
+    await page.getByText('Difference A − B').waitFor();
+    await page.locator('[data-set="onlyA"]').waitFor();
+    await shot(page, '06-compare');
+    // "show all settings" lists every setting, the differing ones marked
+    await page.getByLabel('show all settings').check();
+    expect(await rows.count()).toBe(Object.keys(runA.config).length);
+  }, 150_000);
+
+  it('stops a run from the UI and resumes it from the UI', async () => {
+    const run = await s.wb.api.createRun({ config: { epochs: 3, trainSubset: 3000, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'stop and resume' });
+    await page.goto(`${base}#/runs/${run.id}`);
+    await page.locator('[data-live-progress]').waitFor({ timeout: 60_000 });
+    await until('the run to be training', async () => ((await s.wb.api.getRun({ id: run.id })).iteration > 5 ? true : false), 60_000);
+    await shot(page, '07-run-detail-live');
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.locator('.detail > .head [data-status="stopped"]').waitFor({ timeout: 30_000 });
+    const stopped = await s.wb.api.getRun({ id: run.id });
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.epochsDone).toBeLessThan(3);
+    await shot(page, '08-run-detail-stopped');
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await page.locator('.detail > .head [data-status="completed"]').waitFor({ timeout: 90_000 });
+    const done = await s.wb.api.getRun({ id: run.id });
+    expect(done).toMatchObject({ id: run.id, status: 'completed', epochsDone: 3 });
+    await page.getByRole('tab', { name: 'Config & checkpoints' }).click();
+    await page.locator('[data-checkpoint-id]').first().waitFor();
+    await shot(page, '09-run-detail-config');
+  }, 150_000);
+
+  it('shows the keyboard help and reports no page errors', async () => {
+    await page.goto(`${base}#/runs`);
+    await page.locator('tr[data-run-id]').first().waitFor();
+    await page.keyboard.press('?');
+    await page.getByText('Keyboard shortcuts').waitFor();
+    await shot(page, '10-shortcuts');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('n');
+    await page.waitForURL(/#\/new/);
+    await shot(page, '11-new-run');
+    expect(pageErrors(page)).toEqual([]);
+  });
+});
