@@ -45,13 +45,13 @@ beforeAll(async () => {
   await stream.next(/: connected/);
   const created = await http.createRun({ config: TINY, name: 'tiny A' });
   expect(created.status).toBe('queued');
-  await stream.next(new RegExp(`event: runStatus\\ndata: \\{"runId":${created.id},"status":"completed"`), 90_000);
+  await stream.next(new RegExp(`event: runStatus\\ndata: \\{"runId":${created.id},"status":"completed"`), 150_000);
   expect(stream.text).toMatch(new RegExp(`event: runEpoch\\ndata: \\{"runId":${created.id}`));
   stream.close();
   done = await http.getRun({ id: created.id });
   other = await http.createRun({ config: { ...TINY, batchSize: 100 }, name: 'tiny B' });
   await until('run B', async () => ((await wb.api.getRun({ id: other.id })).status === 'completed' ? true : false));
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await host?.close();
