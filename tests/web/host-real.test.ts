@@ -50,7 +50,7 @@ beforeAll(async () => {
   stream.close();
   done = await http.getRun({ id: created.id });
   other = await http.createRun({ config: { ...TINY, batchSize: 100 }, name: 'tiny B' });
-  await until('run B', async () => ((await wb.api.getRun({ id: other.id })).status === 'completed' ? true : false));
+  await until('run B', async () => ((await wb.api.getRun({ id: other.id })).status === 'completed' ? true : false), 150_000);
 }, 240_000);
 
 afterAll(async () => {
