@@ -182,6 +182,22 @@ describe('wasm backend on its own', () => {
     }
   });
 
+  it('a NaN anywhere in the parameters gives a NaN loss, as in the reference (divergence is never silenced)', () => {
+    const rng = new Prng(17);
+    const params = randomParams(rng);
+    const { x, labels } = randomBatch(rng, 3, 'digits');
+    for (const name of ['c1.w', 'c3.b', 'c5.w', 'f6.b', 'out.w']) {
+      const e = PARAM_TABLE.find((p) => p.name === name)!;
+      const p = params.slice();
+      p[e.offset + 1] = NaN;
+      const wasm = createWasmBackend(3), ref = createReferenceBackend(3);
+      wasm.params.set(p);
+      ref.params.set(p);
+      expect(ref.trainStep(x, labels, 3), `reference, NaN in ${name}`).toBeNaN();
+      expect(wasm.trainStep(x, labels, 3), `wasm, NaN in ${name}`).toBeNaN();
+    }
+  });
+
   it('trainStep ADDS into grads: two identical steps give twice the gradient', () => {
     const rng = new Prng(12);
     const b = createWasmBackend(8);

@@ -192,6 +192,32 @@ describe('fused ReLU + 2×2 max-pool against the reference relu → maxpool', ()
   }
 });
 
+describe('fused ReLU + max-pool with NaN', () => {
+  it('propagates NaN like the reference (a diverged network must not be silenced)', () => {
+    const rng = new Prng(99);
+    const { k, alloc, bytes } = scratch();
+    for (const [C, H, W] of [[6, 28, 28], [2, 6, 6]]) {
+      const size = C * H * W, osize = size / 4;
+      const x = alloc(size), out = alloc(osize), dout = alloc(osize), dx = alloc(size);
+      const arg = bytes(osize);
+      const levels = [-1, 0.5, 1, NaN, -Infinity, Infinity];
+      for (let i = 0; i < size; i++) x[i] = levels[rng.below(levels.length)];
+      fillRandom(dout, rng);
+      k.reluPoolForward(out.byteOffset, arg.byteOffset, x.byteOffset, C, H, W);
+      k.reluPoolBackward(dx.byteOffset, dout.byteOffset, out.byteOffset, arg.byteOffset, C, H, W);
+      const r = new Float32Array(size), pooled = new Float32Array(osize), am = new Int32Array(osize);
+      reluForward(r, x, size);
+      maxpoolForward(pooled, am, r, 1, C, H, W);
+      const dr = new Float32Array(size), wantDx = new Float32Array(size);
+      maxpoolBackward(dr, dout, am, osize);
+      reluBackward(wantDx, dr, x, size);
+      expect(Array.from(out)).toEqual(Array.from(pooled)); // toEqual: NaN equals NaN
+      expect(out.some((v) => Number.isNaN(v))).toBe(true);
+      expect(Array.from(dx)).toEqual(Array.from(wantDx));
+    }
+  });
+});
+
 describe('transpose', () => {
   for (const [rows, cols] of [[16, 100], [6, 784], [5, 7], [4, 4], [1, 9], [9, 1]]) {
     it(`${rows}×${cols}`, () => {

@@ -19,7 +19,7 @@ export function affineForward(y: usize, x: usize, w: usize, b: usize, n: i32, IN
     for (; i < total; i++) {
       const p = y + (<usize>i << 2);
       const v = load<f32>(p);
-      store<f32>(p, v > 0 ? v : <f32>0);
+      store<f32>(p, v < 0 ? <f32>0 : v); // NaN propagates (f32x4.max above does too)
     }
   }
 }

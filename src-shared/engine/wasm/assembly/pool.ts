@@ -6,7 +6,8 @@
 // raw maximum is the first relu'd maximum; when it is not, the reference's gradient dies in
 // relu's mask and ours dies because the pooled value is 0.
 //
-//   forward:  out[o] = max of window if > 0 else 0; arg[o] = winner's position 0..3 (strict '>')
+//   forward:  out[o] = max of window, 0 if negative; arg[o] = winner's position 0..3 (strict
+//             '>'; a NaN wins over numbers and propagates, as in the reference)
 //   backward: dx (C, H, W) = dout[o] at each window's winner where out[o] > 0, 0 elsewhere
 //             (writes every element of dx: no separate zeroing pass)
 //
@@ -14,6 +15,11 @@
 // with shuffles, so each f32x4 holds one window position of four windows. A row whose output
 // width is not a multiple of 4 ends with a group that overlaps the previous one (the overlapped
 // windows are computed twice, identically). Output widths below 4 use the scalar loop.
+
+/** Lanes where v takes over from best: v > best, or v is the first NaN (NaN propagates, as in the reference and PyTorch). */
+@inline function wins(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+}
 
 @inline function forwardGroup(out: usize, arg: usize, r0: usize, r1: usize): void {
   const a0 = v128.load(r0), a1 = v128.load(r0, 16), b0 = v128.load(r1), b1 = v128.load(r1, 16);
@@ -23,14 +29,14 @@
   const v3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7); // (1,1)
   let best = v0;
   let idx = i32x4.splat(0);
-  let m = f32x4.gt(v1, best);
+  let m = wins(v1, best);
   best = v128.bitselect(v1, best, m); idx = v128.bitselect(i32x4.splat(1), idx, m);
-  m = f32x4.gt(v2, best);
+  m = wins(v2, best);
   best = v128.bitselect(v2, best, m); idx = v128.bitselect(i32x4.splat(2), idx, m);
-  m = f32x4.gt(v3, best);
+  m = wins(v3, best);
   best = v128.bitselect(v3, best, m); idx = v128.bitselect(i32x4.splat(3), idx, m);
   const zero = f32x4.splat(0);
-  v128.store(out, v128.and(best, f32x4.gt(best, zero))); // ReLU (NaN → 0, as the reference)
+  v128.store(out, v128.andnot(best, f32x4.lt(best, zero))); // ReLU: best < 0 ? 0 : best (NaN stays)
   const i16 = i16x8.narrow_i32x4_u(idx, idx);
   v128.store32_lane(arg, i8x16.narrow_i16x8_u(i16, i16), 0);
 }
@@ -39,12 +45,12 @@
   let best: u8 = 0;
   let bv = load<f32>(r0);
   const v1 = load<f32>(r0, 4);
-  if (v1 > bv) { best = 1; bv = v1; }
+  if (v1 > bv || (isNaN(v1) && !isNaN(bv))) { best = 1; bv = v1; }
   const v2 = load<f32>(r1);
-  if (v2 > bv) { best = 2; bv = v2; }
+  if (v2 > bv || (isNaN(v2) && !isNaN(bv))) { best = 2; bv = v2; }
   const v3 = load<f32>(r1, 4);
-  if (v3 > bv) { best = 3; bv = v3; }
-  store<f32>(out, bv > 0 ? bv : <f32>0);
+  if (v3 > bv || (isNaN(v3) && !isNaN(bv))) { best = 3; bv = v3; }
+  store<f32>(out, bv < 0 ? <f32>0 : bv);
   store<u8>(arg, best);
 }
 
