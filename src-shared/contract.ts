@@ -517,8 +517,10 @@ export const contract = {
     idParams,
   ),
   resumeRun: method<{ id: number; checkpointId?: number }, RunRow>(
-    'Continue a stopped, interrupted or failed run bit-identically. From its latest checkpoint (the default) it continues in the same run; ' +
-      'from an earlier checkpoint it forks a new run (parentRunId, parentCheckpointId) that starts there. {id, checkpointId?}',
+    'Continue a run bit-identically. A stopped, interrupted or failed run continues in the same run from its latest checkpoint (the default); ' +
+      'from an earlier checkpoint, or from any checkpoint of a completed or diverged run, a new run is forked (parentRunId, parentCheckpointId) and the original stays as it was. ' +
+      'A run that never reached a checkpoint (stopped while queued, interrupted in its first checkpoint interval) is started again as a new run with the same config. ' +
+      'Returns the run that will train (queued). {id, checkpointId?}',
     (input) => {
       const o = asObject(input);
       onlyKeys(o, ['id', 'checkpointId']);

@@ -58,7 +58,7 @@ export interface WorkbenchOptions {
   autoStart?: boolean;
   /** A run left 'running' without a heartbeat for this long belongs to a gone process (default 15 s). */
   staleAfterMs?: number;
-  /** Heartbeat period of running runs (default 2 s; must be well under staleAfterMs). */
+  /** Heartbeat period of running runs (default 2 s, or a third of staleAfterMs; at most half of it). */
   heartbeatMs?: number;
   progressIntervalMs?: number;
   backend?: BackendChoice;
@@ -140,6 +140,11 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   if (typeof opts !== 'object' || opts === null || typeof opts.dbPath !== 'string' || opts.dbPath === '') {
     throw new Error('createWorkbench needs { dbPath }.');
   }
+  const staleAfterMs = opts.staleAfterMs ?? 15_000;
+  const heartbeatMs = opts.heartbeatMs ?? Math.min(2000, Math.floor(staleAfterMs / 3));
+  if (!(heartbeatMs > 0 && heartbeatMs * 2 <= staleAfterMs)) {
+    throw new Error(`heartbeatMs (${heartbeatMs}) must be positive and at most half of staleAfterMs (${staleAfterMs}), or live runs would look abandoned.`);
+  }
   const store = openStore(opts.dbPath, opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {});
   const datasetsDir = resolve(opts.datasetsDir ?? join(dirname(resolve(opts.dbPath)), 'datasets'));
   const hub = new EventHub();
@@ -177,13 +182,25 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     datasetRef,
     emit: (name, payload) => hub.emit(name, payload),
     ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
-    ...(opts.heartbeatMs !== undefined ? { heartbeatMs: opts.heartbeatMs } : {}),
+    heartbeatMs,
     ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
     ...(opts.workerPath !== undefined ? { workerPath: opts.workerPath } : {}),
   });
 
-  // Runs left 'running' by a process that is gone become 'interrupted' (resumable).
-  store.markStaleRunsInterrupted(opts.staleAfterMs ?? 15_000);
+  // Runs left 'running' by a process that is gone become 'interrupted' (resumable): at startup,
+  // and then periodically, since the CLI or another app instance may die while this one runs.
+  store.markStaleRunsInterrupted(staleAfterMs);
+  const staleTimer = setInterval(() => {
+    try {
+      for (const id of store.markStaleRunsInterrupted(staleAfterMs)) {
+        const r = store.getRun(id);
+        hub.emit('runStatus', { runId: id, status: r.status, error: r.error });
+      }
+    } catch (e) {
+      console.error('Checking for interrupted runs failed:', e);
+    }
+  }, Math.max(1000, staleAfterMs / 2));
+  staleTimer.unref();
 
   const hashes = new Map<string, string>();
   function toRow(r: StoreRunRow): RunRow {
@@ -572,6 +589,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(staleTimer);
       await supervisor.close();
       store.close();
     },

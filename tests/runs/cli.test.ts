@@ -114,8 +114,8 @@ describe('runs CLI', () => {
 
   it('resumes a stopped run to completion, then deletes it', async () => {
     const r = await run('resume', String(stopped), '--db', db);
-    expect(r.err).not.toMatch(/runs:/); // no error; progress lines only
-    expect(r.err).toMatch(/^epoch 2\/3 · iteration \d+\/10 · loss \d\.\d+ · [\d,]+ img\/s · ETA /);
+    // No error: stderr holds only progress lines (how many depends on the machine's speed).
+    for (const line of r.err.split('\n').filter(Boolean)) expect(line).toMatch(/^epoch [23]\/3 · iteration \d+\/10 · loss \d\.\d+ · [\d,]+ img\/s · ETA /);
     expect(r.code).toBe(EXIT_OK);
     expect(r.out).toMatch(new RegExp(`Resuming run ${stopped} "stopped run" from epoch 1`));
     expect(r.out).toMatch(/epoch 2: train/);

@@ -168,6 +168,87 @@ describe('run supervisor', () => {
     expect(row.error).toMatch(new RegExp(`epoch ${row.divergedAt!.epoch}, iteration ${row.divergedAt!.iteration}`));
   });
 
+  it('batches progress to at most ~10 messages a second per run while every loss is stored', async () => {
+    const own = createWorkbench({ dbPath: join(tmp.dir, 'batching.sqlite'), concurrency: 1, datasetsDir: join(tmp.dir, 'datasets-b') });
+    try {
+      const d = await own.api.importDataset({ folder: join(tmp.dir, 'tiny'), name: 'Tiny MNIST' });
+      // Batch 5 on 500 images: 100 tiny iterations an epoch, far more than 10 a second.
+      const run = await own.api.createRun({ config: tinyConfig(d.id, { batchSize: 5, epochs: 3, checkpointEvery: 3 }) });
+      const times: number[] = [];
+      own.events.on('runProgress', (p) => {
+        if (p.runId === run.id) times.push(performance.now());
+      });
+      expect(await waitForStatus(own, run.id, ['completed', 'failed'])).toBe('completed');
+      const [m] = await own.api.getMetrics({ runIds: [run.id] });
+      expect(Array.from(m.iterations)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(times.length).toBeGreaterThan(0);
+      expect(times.length).toBeLessThan(300 / 3);
+      // No one-second window holds more than 10 progress events (+1 for timer jitter).
+      for (let i = 0; i < times.length; i++) {
+        const inWindow = times.filter((t) => t >= times[i] && t < times[i] + 1000).length;
+        expect(inWindow).toBeLessThanOrEqual(11);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('close() stops running runs with a checkpoint; they resume after reopening', async () => {
+    const dbPath = join(tmp.dir, 'close.sqlite');
+    const first = createWorkbench({ dbPath, concurrency: 1, datasetsDir: join(tmp.dir, 'datasets-c') });
+    const d = await first.api.importDataset({ folder: join(tmp.dir, 'tiny'), name: 'Tiny MNIST' });
+    const run = await first.api.createRun({ config: tinyConfig(d.id, { epochs: 40, seed: 3 }) });
+    const queued = await first.api.createRun({ config: tinyConfig(d.id, { epochs: 1, seed: 4 }) });
+    await new Promise<void>((resolve) => {
+      const off = first.events.on('runEpoch', (e) => {
+        if (e.runId === run.id) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await first.close();
+    const second = createWorkbench({ dbPath, autoStart: false, datasetsDir: join(tmp.dir, 'datasets-c') });
+    try {
+      const r = await second.api.getRun({ id: run.id });
+      expect(r.status).toBe('stopped');
+      expect(r.epochsDone).toBeGreaterThanOrEqual(1);
+      expect((await second.api.listCheckpoints({ runId: run.id })).at(-1)!.iteration).toBe(r.iteration);
+      expect((await second.api.getRun({ id: queued.id })).status).toBe('queued'); // the queue persists
+      expect(second.store.integrityCheck()).toEqual(['ok']);
+      expect((await second.api.resumeRun({ id: run.id })).status).toBe('queued');
+      await second.api.stopRun({ id: run.id });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('notices, while open, a run whose process stopped sending heartbeats', async () => {
+    const dbPath = join(tmp.dir, 'stale.sqlite');
+    const watcher = createWorkbench({ dbPath, autoStart: false, staleAfterMs: 600, datasetsDir: join(tmp.dir, 'datasets-s') });
+    try {
+      const d = await watcher.api.importDataset({ folder: join(tmp.dir, 'tiny'), name: 'Tiny MNIST' });
+      // Another "process": a second connection claims the run and beats once, then goes silent.
+      const other = openStore(dbPath);
+      const row = other.createRun({ name: 'orphan', config: tinyConfig(d.id), appVersion: 'x', engineVersion: 'y' });
+      other.setRunStatus(row.id, 'running');
+      other.heartbeat(row.id);
+      other.close();
+      const seen = await new Promise<{ status: string; error: string | null }>((resolve) => {
+        const off = watcher.events.on('runStatus', (s) => {
+          if (s.runId === row.id) {
+            off();
+            resolve(s);
+          }
+        });
+      });
+      expect(seen.status).toBe('interrupted');
+      expect(seen.error).toMatch(/heartbeat/);
+    } finally {
+      await watcher.close();
+    }
+  });
+
   it('a process killed with SIGKILL mid-run leaves an intact database; the run becomes interrupted and resumes', async () => {
     const dbPath = join(tmp.dir, 'killed.sqlite');
     const setup = createWorkbench({ dbPath, autoStart: false, datasetsDir: join(tmp.dir, 'datasets') });
