@@ -20,10 +20,19 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Fills the database before the workbench opens it. */
+  seed?: (dbPath: string) => void;
+  /** Start queued runs (default true). */
+  autoStart?: boolean;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   buildIfStale();
   const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-'));
-  const wb = createWorkbench({ dbPath: join(dir, 'wb.sqlite'), concurrency: 1 });
+  const dbPath = join(dir, 'wb.sqlite');
+  opts.seed?.(dbPath);
+  const wb = createWorkbench({ dbPath, concurrency: 1, autoStart: opts.autoStart ?? true });
   const host = await startWebHost({ workbench: wb, rendererDir: join(ROOT, 'out', 'renderer'), port: 0 });
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,

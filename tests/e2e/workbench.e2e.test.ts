@@ -139,25 +139,30 @@ describe('workbench UI in Chromium', () => {
   }, 150_000);
 
   it('stops a run from the UI and resumes it from the UI', async () => {
-    const run = await s.wb.api.createRun({ config: { epochs: 3, trainSubset: 3000, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'stop and resume' });
+    // 4 epochs of 60 iterations: long enough that Stop lands mid-run even on a busy machine
+    const run = await s.wb.api.createRun({ config: { epochs: 4, trainSubset: 3000, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'stop and resume' });
     await page.goto(`${base}#/runs/${run.id}`);
-    await page.locator('[data-live-progress]').waitFor({ timeout: 60_000 });
-    await until('the run to be training', async () => ((await s.wb.api.getRun({ id: run.id })).iteration > 5 ? true : false), 60_000);
+    await until('the run to be training', async () => {
+      const r = await s.wb.api.getRun({ id: run.id });
+      if (r.status === 'completed') throw new Error('The run completed before Stop could be clicked.');
+      return r.iteration > 5;
+    }, 90_000);
+    await page.locator('[data-live-progress]').waitFor({ timeout: 30_000 });
     await shot(page, '07-run-detail-live');
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('.detail > .head [data-status="stopped"]').waitFor({ timeout: 30_000 });
     const stopped = await s.wb.api.getRun({ id: run.id });
     expect(stopped.status).toBe('stopped');
-    expect(stopped.epochsDone).toBeLessThan(3);
+    expect(stopped.epochsDone).toBeLessThan(4);
     await shot(page, '08-run-detail-stopped');
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
-    await page.locator('.detail > .head [data-status="completed"]').waitFor({ timeout: 90_000 });
+    await page.locator('.detail > .head [data-status="completed"]').waitFor({ timeout: 120_000 });
     const done = await s.wb.api.getRun({ id: run.id });
-    expect(done).toMatchObject({ id: run.id, status: 'completed', epochsDone: 3 });
+    expect(done).toMatchObject({ id: run.id, status: 'completed', epochsDone: 4, iteration: 240 });
     await page.getByRole('tab', { name: 'Config & checkpoints' }).click();
     await page.locator('[data-checkpoint-id]').first().waitFor();
     await shot(page, '09-run-detail-config');
-  }, 150_000);
+  }, 240_000);
 
   it('shows the keyboard help and reports no page errors', async () => {
     await page.goto(`${base}#/runs`);
