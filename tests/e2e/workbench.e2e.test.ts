@@ -174,6 +174,14 @@ describe('workbench UI in Chromium', () => {
     await page.keyboard.press('n');
     await page.waitForURL(/#\/new/);
     await shot(page, '11-new-run');
+    // the theme follows the system's preference
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${base}#/runs/${runA.id}?tab=test`);
+    await page.locator('[data-cell="0-0"]').waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(22, 23, 27)');
+    await shot(page, '13-run-detail-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(pageErrors(page)).toEqual([]);
   });
 });
