@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EventMap, RunStatus } from '../../src-shared/contract';
-import type { CheckpointRow, EvaluationRow, RunRow, Store } from '../store/index';
+import { StoreError, type CheckpointRow, type EvaluationRow, type RunRow, type Store } from '../store/index';
 import {
   DEFAULT_PROGRESS_INTERVAL_MS,
   type BackendChoice,
@@ -84,6 +84,8 @@ export class RunSupervisor {
   private readonly queue: number[] = [];
   private readonly active = new Map<number, Active>();
   private readonly evaluations = new Set<Worker>();
+  /** Runs this supervisor moved to 'running' and has not finished yet. */
+  private readonly claimed = new Set<number>();
   private concurrency: number;
   private closed = false;
   private readonly workerPath: string;
@@ -167,8 +169,8 @@ export class RunSupervisor {
       try {
         this.launch(runId);
       } catch (e) {
-        // The run could not start (deleted meanwhile, claimed by another process, unreadable
-        // checkpoint): record why if it is still ours to record.
+        // The run could not start (unreadable checkpoint, unknown dataset, no worker): record why.
+        // A run deleted meanwhile or claimed by another process is not ours to touch.
         this.failQuietly(runId, `Could not start: ${errorText(e)}`);
       }
     }
@@ -179,7 +181,15 @@ export class RunSupervisor {
     if (run.status !== 'queued') return; // stopped, deleted or taken meanwhile
     const checkpoint = this.startCheckpoint(run);
     const dataset = this.opts.datasetRef(run.config.dataset);
-    this.setStatus(runId, 'running'); // claims it: a second claimant fails on the status transition
+    // Claim it: the store moves queued → running in one transaction, so when two processes share
+    // the database (the app and the web host, say) only one of them gets the run.
+    try {
+      this.setStatus(runId, 'running');
+    } catch (e) {
+      if (e instanceof StoreError && (e.code === 'conflict' || e.code === 'not_found')) return;
+      throw e;
+    }
+    this.claimed.add(runId);
     const shared = new SharedArrayBuffer(4);
     const task: TrainTask = {
       type: 'train',
@@ -219,6 +229,7 @@ export class RunSupervisor {
       }
       clearInterval(a.heartbeat);
       this.active.delete(runId);
+      this.claimed.delete(runId);
       resolveFinished();
       this.pump();
     });
@@ -364,9 +375,12 @@ export class RunSupervisor {
   private failQuietly(runId: number, error: string): void {
     try {
       const row = this.store.getRun(runId);
-      if (row.status === 'queued' || row.status === 'running') this.setStatus(runId, 'failed', { error });
+      // 'running' only if this supervisor claimed it and then could not start its worker.
+      if (row.status === 'queued' || (row.status === 'running' && this.claimed.has(runId))) this.setStatus(runId, 'failed', { error });
     } catch {
       // gone
+    } finally {
+      this.claimed.delete(runId);
     }
   }
 

@@ -249,6 +249,36 @@ describe('run supervisor', () => {
     }
   });
 
+  it('two workbenches on one database: a queued run is trained by exactly one of them', async () => {
+    const dbPath = join(tmp.dir, 'shared.sqlite');
+    const setup = createWorkbench({ dbPath, autoStart: false, datasetsDir: join(tmp.dir, 'datasets-2') });
+    const d = await setup.api.importDataset({ folder: join(tmp.dir, 'tiny'), name: 'Tiny MNIST' });
+    await setup.close();
+    const raw = openStore(dbPath);
+    const ids = [1, 2, 3].map((seed) => raw.createRun({ name: `shared ${seed}`, config: tinyConfig(d.id, { seed, epochs: 1 }), appVersion: 'test', engineVersion: 'test' }).id);
+    raw.close();
+    const a = createWorkbench({ dbPath, concurrency: 2, datasetsDir: join(tmp.dir, 'datasets-2') });
+    const b = createWorkbench({ dbPath, concurrency: 2, datasetsDir: join(tmp.dir, 'datasets-2') });
+    try {
+      const ea = recordEvents(a);
+      const eb = recordEvents(b);
+      for (const id of ids) expect(await waitForStatus(a, id, ['completed', 'failed'])).toBe('completed');
+      // (Both claimed their runs inside createWorkbench, before a listener could subscribe; the
+      // epoch events come later from the worker, so they show who trained what.)
+      for (const id of ids) {
+        const epochs = [...ea.of('runEpoch'), ...eb.of('runEpoch')].filter((e) => e.runId === id);
+        expect(epochs.length, `run ${id} trained once`).toBe(1);
+      }
+      for (const id of ids) await Promise.all([a.supervisor.settled(id), b.supervisor.settled(id)]);
+      expect(a.supervisor.running().length + b.supervisor.running().length).toBe(0);
+      const [m] = await a.api.getMetrics({ runIds: [ids[0]] });
+      expect(Array.from(m.iterations)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('a process killed with SIGKILL mid-run leaves an intact database; the run becomes interrupted and resumes', async () => {
     const dbPath = join(tmp.dir, 'killed.sqlite');
     const setup = createWorkbench({ dbPath, autoStart: false, datasetsDir: join(tmp.dir, 'datasets') });
