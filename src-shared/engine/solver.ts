@@ -341,7 +341,11 @@ export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend:
   if (!nh || nh.mode !== cfg.normalization || typeof nh.mean !== 'number' || !Number.isFinite(nh.mean) || typeof nh.std !== 'number' || !(nh.std > 0) || !Number.isFinite(nh.std)) {
     throw new Error('Corrupt checkpoint: the normalisation statistics are missing or invalid.');
   }
-  const t = new SolverImpl(cfg, train, backend, options, { mode: nh.mode, mean: nh.mean, std: nh.std }, print);
+  const mi = nh.meanImage;
+  if ((nh.mode === 'center') !== Array.isArray(mi) || (Array.isArray(mi) && (mi.length !== 784 || !mi.every((v) => typeof v === 'number' && Number.isFinite(v))))) {
+    throw new Error('Corrupt checkpoint: the mean image of the normalisation is missing or invalid.');
+  }
+  const t = new SolverImpl(cfg, train, backend, options, { mode: nh.mode, mean: nh.mean, std: nh.std, ...(mi ? { meanImage: mi } : {}) }, print);
   t.load(h, buffers);
   return t;
 }

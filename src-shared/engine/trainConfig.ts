@@ -20,7 +20,7 @@ const SPECS: Record<keyof TrainConfig, Spec> = {
   sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'] },
   init: { kind: 'enum', values: ['normal', 'he', 'xavier'] },
   initStd: { kind: 'num', min: 0, max: 10, minExclusive: true },
-  normalization: { kind: 'enum', values: ['standardize', 'scale01'] },
+  normalization: { kind: 'enum', values: ['standardize', 'scale01', 'center'] },
   validationSize: { kind: 'int', min: 1, max: 1_000_000 },
   trainEvalSize: { kind: 'int', min: 1, max: 1_000_000 },
   trainSubset: { kind: 'int', min: 0, max: 1_000_000 },

@@ -17,7 +17,7 @@ export interface TrainConfig {
   sampling: 'sequential' | 'shuffle' | 'bootstrap';
   init: 'normal' | 'he' | 'xavier';
   initStd: number;
-  normalization: 'standardize' | 'scale01';
+  normalization: 'standardize' | 'scale01' | 'center';
   validationSize: number;
   trainEvalSize: number;
   trainSubset: number;

@@ -18,6 +18,7 @@ describe('exact continuation', () => {
     ['shuffle, adam', { sampling: 'shuffle', optimizer: 'adam' }],
     ['bootstrap, sgd with momentum', { sampling: 'bootstrap', optimizer: 'sgd', momentum: 0.9, learningRate: 0.01 }],
     ['shuffle, plain sgd', { sampling: 'shuffle', optimizer: 'sgd', momentum: 0, learningRate: 0.01 }],
+    ['sequential, adam, center normalisation (mean image in the checkpoint)', { sampling: 'sequential', optimizer: 'adam', normalization: 'center' }],
   ];
   for (const [name, over] of variants) {
     it(`${name}: restoring mid-epoch or at an epoch boundary continues bit-identically`, () => {

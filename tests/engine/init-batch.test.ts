@@ -84,6 +84,27 @@ describe('batches', () => {
     expect(() => s01.fillRange(set, 100, 1)).toThrow(/outside the set/);
   });
 
+  it("'center' subtracts the training images' mean image on the 0–255 scale; padding stays 0", () => {
+    const stats = normStats('center', set, 80);
+    expect(stats.meanImage).toHaveLength(784);
+    for (const j of [0, 300, 406, 783]) {
+      let sum = 0;
+      for (let i = 0; i < 80; i++) sum += set.pixels[i * 784 + j];
+      expect(stats.meanImage![j]).toBe(Math.fround(sum / 80));
+    }
+    const w = new BatchWriter(1, stats);
+    w.fillRange(set, 7, 1);
+    for (let r = 0; r < 32; r++) {
+      for (let c = 0; c < 32; c++) {
+        const inside = r >= 2 && r < 30 && c >= 2 && c < 30;
+        const j = (r - 2) * 28 + (c - 2);
+        const expected = inside ? Math.fround(set.pixels[7 * 784 + j] - stats.meanImage![j]) : 0;
+        if (w.x[r * 32 + c] !== expected) throw new Error(`(${r},${c}): ${w.x[r * 32 + c]} vs ${expected}`);
+      }
+    }
+    expect(() => new BatchWriter(1, { ...stats, meanImage: [1, 2] })).toThrow(/784/);
+  });
+
   it('the fingerprint does not depend on memory alignment', () => {
     const a = sliceSet(set, 0, 10);
     const copy = new Uint8Array(a.pixels.length + 1);
