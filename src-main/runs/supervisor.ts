@@ -44,6 +44,7 @@ export interface SupervisorOptions {
 
 interface Active {
   runId: number;
+  epochs: number;
   worker: Worker;
   stopFlag: Int32Array;
   heartbeat: ReturnType<typeof setInterval>;
@@ -205,6 +206,7 @@ export class RunSupervisor {
     let resolveFinished!: () => void;
     const a: Active = {
       runId,
+      epochs: run.config.epochs,
       worker,
       stopFlag: new Int32Array(shared),
       heartbeat: setInterval(() => this.beat(a), this.opts.heartbeatMs ?? 2000),
@@ -270,11 +272,10 @@ export class RunSupervisor {
         }
         case 'progress': {
           if (m.losses.length) this.store.appendIterationLosses(runId, m.losses);
-          const run = this.store.getRun(runId);
           this.opts.emit('runProgress', {
             runId,
             epoch: m.epoch,
-            epochs: run.totalEpochs,
+            epochs: a.epochs,
             iteration: m.iteration,
             iterationInEpoch: m.iterationInEpoch,
             itersPerEpoch: m.itersPerEpoch,

@@ -41,7 +41,8 @@ function checkpointOf(t: Trainer): CheckpointPayload {
 function train(task: TrainTask): void {
   const stop = new Int32Array(task.stopFlag);
   const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, task.config.batchSize);
+  // Buffers for the training batch, and for evaluation in chunks of at least 200 (as the CLI).
+  const backend = makeBackend(task.backend, Math.max(task.config.batchSize, 200));
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
   post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: trainer.epoch, iteration: trainer.iteration, itersPerEpoch: trainer.itersPerEpoch });
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
