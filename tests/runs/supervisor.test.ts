@@ -4,6 +4,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src-shared/engine/checkpoint';
+import { createTrainer } from '../../src-shared/engine/solver';
+import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
+import { loadIdxFolder } from '../../src-main/data/mnist';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { openStore } from '../../src-main/store/index';
 import { recordEvents, tempDir, tinyConfig, waitForStatus, writeTinyDataset } from './helpers';
@@ -77,6 +80,18 @@ describe('run supervisor', () => {
     const row = await wb.api.getRun({ id: run.id });
     expect(row).toMatchObject({ epochsDone: 2, iteration: 20, testAccuracy: evaluation.accuracy, error: null });
     expect(row.finishedAt).not.toBeNull();
+  });
+
+  it('the worker trains exactly what the engine trains in-process (same parameters, bit for bit)', async () => {
+    const config = tinyConfig(datasetId, { init: 'he', seed: 21, sampling: 'shuffle' });
+    const run = await wb.api.createRun({ config });
+    expect(await waitForStatus(wb, run.id, ['completed', 'failed'])).toBe('completed');
+    const full = (await wb.api.getRun({ id: run.id })).config;
+    const data = loadIdxFolder(join(tmp.dir, 'tiny'));
+    const trainer = createTrainer(full, data.train, createWasmBackend(Math.max(full.batchSize, 200)));
+    while (!trainer.done) trainer.step();
+    const params = (await finalState(wb, run.id)).get('params')!;
+    expect(Buffer.from(params).equals(Buffer.from(trainer.params.buffer, trainer.params.byteOffset, trainer.params.byteLength))).toBe(true);
   });
 
   it('runs two runs at once, each in its own worker', async () => {
