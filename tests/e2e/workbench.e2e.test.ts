@@ -164,6 +164,39 @@ describe('workbench UI in Chromium', () => {
     await shot(page, '09-run-detail-config');
   }, 240_000);
 
+  it('renames, tags and annotates a run, and deletes one only after confirmation', async () => {
+    await page.goto(`${base}#/runs`);
+    await page.locator(`tr[data-run-id="${runB.id}"]`).getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Name').fill('tiny B, batch 100');
+    await page.getByLabel('Tags').fill('e2e, batch');
+    await page.getByLabel('Notes').fill('shuffle + batch 100');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' }); // closes once every change is saved
+    await page.locator(`tr[data-run-id="${runB.id}"]`).getByText('tiny B, batch 100').waitFor();
+    const edited = await s.wb.api.getRun({ id: runB.id });
+    expect(edited).toMatchObject({ name: 'tiny B, batch 100', notes: 'shuffle + batch 100' });
+    expect([...edited.tags].sort()).toEqual(['batch', 'e2e']);
+    // a tag the API refuses: its message is shown and nothing changes
+    await page.locator(`tr[data-run-id="${runB.id}"]`).getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Tags').fill('bad<tag>');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: 'may hold only' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await s.wb.api.getRun({ id: runB.id })).tags).toEqual(edited.tags);
+    // delete: cancel keeps the run, confirm removes it
+    const victim = await s.wb.api.createRun({ config: { epochs: 1, trainSubset: 100, batchSize: 50 }, name: 'to delete' });
+    await s.wb.api.stopRun({ id: victim.id });
+    await page.goto(`${base}#/runs`);
+    const row = page.locator(`tr[data-run-id="${victim.id}"]`);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await s.wb.api.getRun({ id: victim.id })).id).toBe(victim.id);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    await expect(s.wb.api.getRun({ id: victim.id })).rejects.toThrow();
+  }, 60_000);
+
   it('shows the keyboard help and reports no page errors', async () => {
     await page.goto(`${base}#/runs`);
     await page.locator('tr[data-run-id]').first().waitFor();
