@@ -33,10 +33,10 @@ export interface KernelExports {
   gemmNN(M: number, N: number, K: number, A: number, sai: number, sak: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmNT(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number): void;
   im2col(col: number, x: number, C: number, H: number, W: number, K: number): void;
-  col2im(dx: number, dcol: number, C: number, H: number, W: number, K: number): void;
+  im2colT5(colT: number, x: number, C: number, H: number, W: number): void;
+  col2imT5(dx: number, dcolT: number, C: number, H: number, W: number): void;
   reluPoolForward(out: number, arg: number, x: number, C: number, H: number, W: number): void;
-  reluPoolBackward(dx: number, dout: number, out: number, arg: number, C: number, H: number, W: number): void;
-  transpose(dst: number, src: number, rows: number, cols: number): void;
+  poolConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, dout: number, out: number, arg: number, F: number, C: number, OH: number, OW: number): void;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -10,13 +10,15 @@
 //
 // Parameters follow engine/layout.ts (c1.w, c1.b, c3.w, c3.b, c5.w, c5.b, f6.w, f6.b, out.w,
 // out.b; 61,706 floats), gradients the same layout. Backward ADDS into the gradients.
-// The conv layers run one image at a time (im2col + GEMM), so their per-image scratch stays in
-// cache; the affine layers run on the whole batch. The stage functions are exported one by one
+// The conv layers run one image at a time (forward: im2col + GEMM; backward: only the max-pool
+// winners carry gradient, see poolconv.ts), so their per-image scratch stays in cache; the affine
+// layers run on the whole batch. The stage functions are exported one by one
 // so that a profiler can time each layer; trainStep/predict run them in order.
 
-import { gemmNN, gemmNT } from './gemm';
-import { im2col, col2im, fillBias, biasGradRows, transpose } from './conv';
-import { reluPoolForward, reluPoolBackward } from './pool';
+import { gemmNN } from './gemm';
+import { im2col, fillBias } from './conv';
+import { reluPoolForward } from './pool';
+import { im2colT5, col2imT5, poolConvBackward } from './poolconv';
 import { affineForward, affineBackward } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 
@@ -35,8 +37,7 @@ let xs: usize = 0, labels: usize = 0;
 let s2: usize = 0, arg2: usize = 0, s4: usize = 0, arg4: usize = 0;
 let h5: usize = 0, h6: usize = 0, logits: usize = 0, probs: usize = 0;
 let dlogits: usize = 0, dh6: usize = 0, dh5: usize = 0, ds4: usize = 0, ds2: usize = 0;
-let c1: usize = 0, col1: usize = 0, c3: usize = 0, col2: usize = 0, dc3: usize = 0, dcol2: usize = 0, dc1: usize = 0;
-let dc3t: usize = 0, dw3t: usize = 0;
+let c1: usize = 0, col1: usize = 0, c3: usize = 0, col2: usize = 0, dcol2: usize = 0;
 
 let top: usize = 0;
 /** Hands out `bytes` of memory, 64-byte aligned, plus 64 bytes of slack. */
@@ -66,8 +67,7 @@ export function setup(maxBatch: i32): f64 {
   ds4 = take(B * S4_SIZE * 4); ds2 = take(B * S2_SIZE * 4);
   c1 = take(C1_SIZE * 4); col1 = take(COL1_SIZE * 4);
   c3 = take(C3_SIZE * 4); col2 = take(COL2_SIZE * 4);
-  dc3 = take(C3_SIZE * 4); dcol2 = take(COL2_SIZE * 4); dc1 = take(C1_SIZE * 4);
-  dc3t = take(C3_SIZE * 4); dw3t = take(150 * 16 * 4);
+  dcol2 = take(COL2_SIZE * 4);
   const have = <usize>memory.size() << 16;
   if (top > have) {
     const pages = <i32>((top - have + 65535) >> 16);
@@ -135,19 +135,13 @@ export function c5Backward(n: i32): void { affineBackward(ds4, G(C5W), G(C5B), d
 
 /** S4 + ReLU + C3: grads c3.w, c3.b; ds2 (masked where s2 = 0, i.e. S2's ReLU). */
 export function c3Backward(n: i32): void {
-  memory.fill(dw3t, 0, 150 * 16 * 4);
   for (let i = 0; i < n; i++) {
     const img2 = s2 + <usize>i * S2_SIZE * 4, d2 = ds2 + <usize>i * S2_SIZE * 4;
-    reluPoolBackward(dc3, ds4 + <usize>i * S4_SIZE * 4, s4 + <usize>i * S4_SIZE * 4, arg4 + <usize>i * S4_SIZE, 16, 10, 10);
-    biasGradRows(G(C3B), dc3, 16, 100);
-    im2col(col2, img2, 6, 14, 14, 5);
-    // dW3ᵀ (150, 16) += col2 (150, 100) · dc3ᵀ (100, 16), summed over the batch in dw3t.
-    transpose(dc3t, dc3, 16, 100);
-    gemmNN(150, 16, 100, col2, 100, 1, dc3t, 16, dw3t, 16, true);
-    // dcol2 (150, 100) = W3ᵀ (150, 16) · dc3 (16, 100)
-    gemmNN(150, 100, 16, P(C3W), 1, 150, dc3, 100, dcol2, 100, false);
+    im2colT5(col2, img2, 6, 14, 14);
+    memory.fill(dcol2, 0, COL2_SIZE * 4);
+    poolConvBackward(G(C3W), G(C3B), dcol2, P(C3W), col2, ds4 + <usize>i * S4_SIZE * 4, s4 + <usize>i * S4_SIZE * 4, arg4 + <usize>i * S4_SIZE, 16, 6, 10, 10);
     memory.fill(d2, 0, S2_SIZE * 4);
-    col2im(d2, dcol2, 6, 14, 14, 5);
+    col2imT5(d2, dcol2, 6, 14, 14);
     // S2's ReLU: no gradient where s2 = 0.
     const z = f32x4.splat(0);
     for (let j = 0; j < S2_SIZE; j += 4) {
@@ -155,23 +149,13 @@ export function c3Backward(n: i32): void {
       v128.store(d2 + o, v128.and(v128.load(d2 + o), f32x4.gt(v128.load(img2 + o), z)));
     }
   }
-  // grads c3.w (16, 150) += dw3tᵀ
-  const gw = G(C3W);
-  for (let f = 0; f < 16; f++) {
-    for (let k = 0; k < 150; k++) {
-      const p = gw + (<usize>(f * 150 + k) << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(dw3t + (<usize>(k * 16 + f) << 2)));
-    }
-  }
 }
 
 /** S2 + ReLU + C1: grads c1.w, c1.b (the input needs no gradient). */
 export function c1Backward(n: i32): void {
   for (let i = 0; i < n; i++) {
-    reluPoolBackward(dc1, ds2 + <usize>i * S2_SIZE * 4, s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, 6, 28, 28);
-    biasGradRows(G(C1B), dc1, 6, 784);
-    im2col(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32, 5);
-    gemmNT(6, 25, 784, dc1, 784, col1, 784, G(C1W), 25);
+    im2colT5(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32);
+    poolConvBackward(G(C1W), G(C1B), 0, P(C1W), col1, ds2 + <usize>i * S2_SIZE * 4, s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, 6, 1, 28, 28);
   }
 }
 
@@ -198,8 +182,9 @@ export function predict(n: i32): void {
 
 // ---- kernel entry points for the kernel tests and micro-benchmarks ---------------------------
 export { gemmNN, gemmNT } from './gemm';
-export { im2col, col2im, transpose } from './conv';
-export { reluPoolForward, reluPoolBackward } from './pool';
+export { im2col } from './conv';
+export { reluPoolForward } from './pool';
+export { im2colT5, col2imT5, poolConvBackward } from './poolconv';
 
 /** First byte after every buffer laid out by setup (free space up to memory.size()). */
 export function scratchPtr(): usize { return top; }

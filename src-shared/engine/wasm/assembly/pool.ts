@@ -8,8 +8,8 @@
 //
 //   forward:  out[o] = max of window, 0 if negative; arg[o] = winner's position 0..3 (strict
 //             '>'; a NaN wins over numbers and propagates, as in the reference)
-//   backward: dx (C, H, W) = dout[o] at each window's winner where out[o] > 0, 0 elsewhere
-//             (writes every element of dx: no separate zeroing pass)
+//   backward: poolconv.ts, fused with the conv's backward (only winners carry gradient, and
+//             only where out[o] > 0)
 //
 // Four windows side by side at a time: the even and odd columns of two input rows are split
 // with shuffles, so each f32x4 holds one window position of four windows. A row whose output
@@ -69,49 +69,6 @@ export function reluPoolForward(out: usize, arg: usize, x: usize, C: i32, H: i32
         }
       } else {
         for (let ox = 0; ox < OW; ox++) forwardScalar(out + ((o + ox) << 2), arg + o + ox, r0 + (<usize>ox << 3), r1 + (<usize>ox << 3));
-      }
-    }
-  }
-}
-
-@inline function backwardGroup(r0: usize, r1: usize, dout: usize, out: usize, arg: usize): void {
-  const zero = f32x4.splat(0);
-  const g = v128.and(v128.load(dout), f32x4.gt(v128.load(out), zero));
-  const idx = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(arg)));
-  const q0 = v128.and(g, i32x4.eq(idx, i32x4.splat(0)));
-  const q1 = v128.and(g, i32x4.eq(idx, i32x4.splat(1)));
-  const q2 = v128.and(g, i32x4.eq(idx, i32x4.splat(2)));
-  const q3 = v128.and(g, i32x4.eq(idx, i32x4.splat(3)));
-  v128.store(r0, v128.shuffle<f32>(q0, q1, 0, 4, 1, 5));
-  v128.store(r0, v128.shuffle<f32>(q0, q1, 2, 6, 3, 7), 16);
-  v128.store(r1, v128.shuffle<f32>(q2, q3, 0, 4, 1, 5));
-  v128.store(r1, v128.shuffle<f32>(q2, q3, 2, 6, 3, 7), 16);
-}
-
-@inline function backwardScalar(r0: usize, r1: usize, dout: usize, out: usize, arg: usize): void {
-  const g = load<f32>(out) > 0 ? load<f32>(dout) : <f32>0;
-  const a = load<u8>(arg);
-  store<f32>(r0, a == 0 ? g : <f32>0);
-  store<f32>(r0, a == 1 ? g : <f32>0, 4);
-  store<f32>(r1, a == 2 ? g : <f32>0);
-  store<f32>(r1, a == 3 ? g : <f32>0, 4);
-}
-
-export function reluPoolBackward(dx: usize, dout: usize, out: usize, arg: usize, C: i32, H: i32, W: i32): void {
-  const OH = H >> 1, OW = W >> 1;
-  for (let c = 0; c < C; c++) {
-    for (let oy = 0; oy < OH; oy++) {
-      const r0 = dx + ((<usize>(c * H + 2 * oy) * W) << 2), r1 = r0 + (<usize>W << 2);
-      const o = <usize>((c * OH + oy) * OW);
-      if (OW >= 4) {
-        let ox = 0;
-        for (; ox + 4 <= OW; ox += 4) backwardGroup(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
-        if (ox < OW) {
-          ox = OW - 4;
-          backwardGroup(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
-        }
-      } else {
-        for (let ox = 0; ox < OW; ox++) backwardScalar(r0 + (<usize>ox << 3), r1 + (<usize>ox << 3), dout + ((o + ox) << 2), out + ((o + ox) << 2), arg + o + ox);
       }
     }
   }

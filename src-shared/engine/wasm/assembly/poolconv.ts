@@ -1,0 +1,98 @@
+// Backward of conv → ReLU → 2×2 max-pool, one image, exploiting that only each window's winner
+// carries a gradient: at most a quarter of the conv outputs have a non-zero gradient (none where
+// the pooled value is ≤ 0 or NaN), so instead of dense GEMMs over all OH·OW positions, each
+// (filter f, pooled output o) with gradient g ≠ 0 adds one row:
+//
+//   dW[f, :]        += g · colT[pos, :]        (colT (OH·OW, C·25): the input patch at pos)
+//   dcolT[pos, :]   += g · W[f, :]             (then col2imT scatters dcolT into dx)
+//   db[f]           += g
+//
+// where pos is the winner's position in the conv output. Same sums as the dense form, in a
+// different order; the reference (engine/reference) checks it. K = 5 throughout.
+
+/** dst[0..n) += g · src[0..n). */
+@inline function axpy(dst: usize, src: usize, g: f32, n: i32): void {
+  const gv = f32x4.splat(g);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(gv, v128.load(src + o))));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + g * load<f32>(src + o));
+  }
+}
+
+/**
+ * colT (OH·OW, C·25) from x (C, H, W), 5×5 patches: row p = y·OW + x holds x[c, y+ky, x+kx] at
+ * column c·25 + ky·5 + kx. Each 5-float run is copied as two overlapping 4-float vectors.
+ */
+export function im2colT5(colT: usize, x: usize, C: i32, H: i32, W: i32): void {
+  const OH = H - 4, OW = W - 4;
+  let d = colT;
+  for (let y = 0; y < OH; y++) {
+    for (let xx = 0; xx < OW; xx++) {
+      for (let c = 0; c < C; c++) {
+        let s = x + ((<usize>(c * H + y) * W + xx) << 2);
+        for (let ky = 0; ky < 5; ky++) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 4), 4);
+          d += 20;
+          s += <usize>W << 2;
+        }
+      }
+    }
+  }
+}
+
+/** dx (C, H, W) += col2imT(dcolT (OH·OW, C·25)): the adjoint of im2colT5. */
+export function col2imT5(dx: usize, dcolT: usize, C: i32, H: i32, W: i32): void {
+  const OH = H - 4, OW = W - 4;
+  let s = dcolT;
+  for (let y = 0; y < OH; y++) {
+    for (let xx = 0; xx < OW; xx++) {
+      for (let c = 0; c < C; c++) {
+        let d = dx + ((<usize>(c * H + y) * W + xx) << 2);
+        for (let ky = 0; ky < 5; ky++) {
+          v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+          store<f32>(d, load<f32>(d, 16) + load<f32>(s, 16), 16);
+          s += 20;
+          d += <usize>W << 2;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Gradients of conv (F filters, C·25 weights each) → ReLU → max-pool for one image, from the
+ * pooled gradient dout (F, OH/2, OW/2), the pooled values out and winners arg (forward's), and
+ * colT = im2colT5 of the conv input. ADDS into dw (F, C·25) and db (F). If dcolT is not 0 it must
+ * hold zeros on entry and receives the input-patch gradients (scatter with col2imT5).
+ */
+export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32): void {
+  const PH = OH >> 1, PW = OW >> 1, R = C * 25;
+  const rowB = <usize>R << 2;
+  let o: usize = 0;
+  for (let f = 0; f < F; f++) {
+    const dwf = dw + <usize>f * rowB, wf = w + <usize>f * rowB;
+    let bsum: f32 = 0;
+    for (let py = 0; py < PH; py++) {
+      for (let px = 0; px < PW; px++) {
+        const v = load<f32>(out + (o << 2));
+        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        if (g != 0) {
+          const a = <i32>load<u8>(arg + o);
+          const pos = <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1));
+          bsum += g;
+          axpy(dwf, colT + pos * rowB, g, R);
+          if (dcolT != 0) axpy(dcolT + pos * rowB, wf, g, R);
+        }
+        o++;
+      }
+    }
+    const pb = db + (<usize>f << 2);
+    store<f32>(pb, load<f32>(pb) + bsum);
+  }
+}
