@@ -198,7 +198,7 @@ describe('fused ReLU + 2×2 max-pool against the reference relu → maxpool', ()
 });
 
 describe('winner-only conv backward (poolConvBackward + col2imT5) against the reference conv → relu → maxpool backward', () => {
-  for (const [F, C, H, W, seed] of [[6, 1, 32, 32, 1], [16, 6, 14, 14, 2], [3, 2, 10, 12, 3], [16, 6, 14, 14, 4]]) {
+  for (const [F, C, H, W, seed] of [[6, 1, 32, 32, 1], [16, 6, 14, 14, 2], [3, 2, 10, 12, 3], [16, 6, 14, 14, 4], [4, 1, 12, 16, 5]]) {
     it(`F=${F} C=${C} H=${H} W=${W}`, () => {
       const rng = new Prng(seed);
       const { k, alloc, bytes } = scratch();
@@ -238,6 +238,16 @@ describe('winner-only conv backward (poolConvBackward + col2imT5) against the re
       expectNear('db', db, wantDb, wantDb.map((v) => Math.abs(v) + 10));
       expectNear('dx', dx, wantDx, wantDx.map((v) => Math.abs(v) + 10));
       expect(dconv.some((v) => v !== 0)).toBe(true);
+
+      if (C === 1) {
+        // The first layer's register-accumulating variant gives the same weight gradients.
+        const dw2 = alloc(F * R), db2 = alloc(F);
+        dw2.set(dw0);
+        db2.set(db0);
+        k.poolConvWeightGrad25(dw2.byteOffset, db2.byteOffset, colT.byteOffset, dout.byteOffset, out.byteOffset, arg.byteOffset, F, OH, OW);
+        expectNear('dw (C=1 variant)', dw2, wantDw, wantDw.map((v) => Math.abs(v) + 10));
+        expectNear('db (C=1 variant)', db2, wantDb, wantDb.map((v) => Math.abs(v) + 10));
+      }
     });
   }
 });

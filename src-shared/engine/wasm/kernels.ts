@@ -36,6 +36,7 @@ export interface KernelExports {
   im2colT5(colT: number, x: number, C: number, H: number, W: number): void;
   col2imT5(dx: number, dcolT: number, C: number, H: number, W: number): void;
   reluPoolForward(out: number, arg: number, x: number, C: number, H: number, W: number): void;
+  poolConvWeightGrad25(dw: number, db: number, colT: number, dout: number, out: number, arg: number, F: number, OH: number, OW: number): void;
   poolConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, dout: number, out: number, arg: number, F: number, C: number, OH: number, OW: number): void;
 }
 

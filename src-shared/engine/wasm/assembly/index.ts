@@ -18,7 +18,7 @@
 import { gemmNN } from './gemm';
 import { im2col, fillBias } from './conv';
 import { reluPoolForward } from './pool';
-import { im2colT5, col2imT5, poolConvBackward } from './poolconv';
+import { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25 } from './poolconv';
 import { affineForward, affineBackward } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 
@@ -155,7 +155,7 @@ export function c3Backward(n: i32): void {
 export function c1Backward(n: i32): void {
   for (let i = 0; i < n; i++) {
     im2colT5(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32);
-    poolConvBackward(G(C1W), G(C1B), 0, P(C1W), col1, ds2 + <usize>i * S2_SIZE * 4, s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, 6, 1, 28, 28);
+    poolConvWeightGrad25(G(C1W), G(C1B), col1, ds2 + <usize>i * S2_SIZE * 4, s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, 6, 28, 28);
   }
 }
 
@@ -184,7 +184,7 @@ export function predict(n: i32): void {
 export { gemmNN, gemmNT } from './gemm';
 export { im2col } from './conv';
 export { reluPoolForward } from './pool';
-export { im2colT5, col2imT5, poolConvBackward } from './poolconv';
+export { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25 } from './poolconv';
 
 /** First byte after every buffer laid out by setup (free space up to memory.size()). */
 export function scratchPtr(): usize { return top; }

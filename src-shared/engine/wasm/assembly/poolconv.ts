@@ -96,3 +96,47 @@ export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, c
     store<f32>(pb, load<f32>(pb) + bsum);
   }
 }
+
+/**
+ * poolConvBackward for a single input channel (C = 1, 25 weights per filter) without an input
+ * gradient (the first layer): each filter's 25 weight gradients stay in registers (six f32x4 and
+ * one scalar) across all its winners instead of going through memory per winner.
+ */
+export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, OH: i32, OW: i32): void {
+  const PH = OH >> 1, PW = OW >> 1;
+  let o: usize = 0;
+  for (let f = 0; f < F; f++) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    let a6: f32 = 0, bsum: f32 = 0;
+    for (let py = 0; py < PH; py++) {
+      for (let px = 0; px < PW; px++) {
+        const v = load<f32>(out + (o << 2));
+        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        if (g != 0) {
+          const a = <i32>load<u8>(arg + o);
+          const p = colT + <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1)) * 100;
+          const gv = f32x4.splat(g);
+          a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(p)));
+          a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(p, 16)));
+          a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(p, 32)));
+          a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(p, 48)));
+          a4 = f32x4.add(a4, f32x4.mul(gv, v128.load(p, 64)));
+          a5 = f32x4.add(a5, f32x4.mul(gv, v128.load(p, 80)));
+          a6 += g * load<f32>(p, 96);
+          bsum += g;
+        }
+        o++;
+      }
+    }
+    const d = dw + <usize>f * 100;
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+    store<f32>(d, load<f32>(d, 96) + a6, 96);
+    const pb = db + (<usize>f << 2);
+    store<f32>(pb, load<f32>(pb) + bsum);
+  }
+}
