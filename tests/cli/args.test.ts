@@ -96,6 +96,13 @@ describe('train flags', () => {
     expect(ok(parseTrainArgs(['--data-dir', './x y']))).toMatchObject({ config: { dataset: 'x_y' } });
   });
 
+  it('--db names the database that records the run', () => {
+    expect(ok(parseTrainArgs(['--epochs', '1'])).db).toBeNull();
+    expect(ok(parseTrainArgs(['--db', '/tmp/x y/w.sqlite'])).db).toBe('/tmp/x y/w.sqlite');
+    expect(ok(parseTrainArgs(['--db=/tmp/w.sqlite'])).db).toBe('/tmp/w.sqlite');
+    expect(err(parseTrainArgs(['--db=']))).toBe('--db needs a file path.');
+  });
+
   it('--help anywhere wins', () => {
     expect(parseTrainArgs(['--epochs', '0', '--help']).kind).toBe('help');
     expect(parseTrainArgs(['-h']).kind).toBe('help');
