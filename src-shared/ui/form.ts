@@ -2,7 +2,7 @@
 // typed as text (so "1e-3" works and a half-typed value is not silently coerced); the messages
 // come from the shared validateRunConfig, the same code main runs on every API call.
 
-import { CONFIG_KEYS, FIELDS, validateRunConfig, type RunConfig } from '../config';
+import { CONFIG_KEYS, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../config';
 
 export type FormTexts = Record<keyof RunConfig, string>;
 
@@ -11,6 +11,16 @@ export interface FormResult {
   config: RunConfig | null;
   /** Field → message, only for fields with a problem (plus '' for whole-config problems). */
   errors: Partial<Record<keyof RunConfig | '', string>>;
+}
+
+/** The preset whose config the form holds exactly (null when none does, or the form is invalid). */
+export function matchingPreset(cfg: RunConfig | null): string | null {
+  if (!cfg) return null;
+  for (const p of PRESETS) {
+    const pc = presetConfig(p.id);
+    if (CONFIG_KEYS.every((k) => pc[k] === cfg[k])) return p.id;
+  }
+  return null;
 }
 
 /** The form's texts for a config (numbers written so that they parse back exactly). */

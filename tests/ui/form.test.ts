@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_CONFIG, type RunConfig } from '../../src-shared/config';
-import { parseForm, parseNumberText, textsOf } from '../../src-shared/ui/form';
+import { DEFAULT_CONFIG, PRESETS, presetConfig, type RunConfig } from '../../src-shared/config';
+import { matchingPreset, parseForm, parseNumberText, textsOf } from '../../src-shared/ui/form';
 
 describe('new-run form parsing', () => {
   it('the default config round-trips through the texts', () => {
@@ -54,5 +54,14 @@ describe('new-run form parsing', () => {
         else expect(r.errors[k]).toBeTypeOf('string');
       }),
     );
+  });
+});
+
+describe('matchingPreset', () => {
+  it('names the preset a config equals, and nothing for the defaults (which are not the report: standardize vs center)', () => {
+    for (const p of PRESETS) expect(matchingPreset(parseForm(textsOf(presetConfig(p.id))).config)).toBe(p.id);
+    expect(matchingPreset({ ...DEFAULT_CONFIG })).toBeNull();
+    expect(matchingPreset({ ...presetConfig('report'), epochs: 2 })).toBeNull();
+    expect(matchingPreset(null)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
 import { computed, reactive, ref } from 'vue';
 import { DEFAULT_CONFIG, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
 import type { DatasetRow, RunRow } from '../../../src-shared/contract';
-import { parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
+import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
 import { api } from '../api';
 import { messageOf, useAsync } from './async';
 
@@ -13,20 +13,20 @@ export function useNewRun() {
   const texts = reactive<FormTexts>(textsOf({ ...DEFAULT_CONFIG }));
   const name = ref('');
   const tags = ref('');
-  const presetId = ref<string | null>('report');
   const launching = ref(false);
   const launchError = ref<string | null>(null);
   const datasets = useAsync<DatasetRow[]>(() => api.listDatasets(undefined));
 
   const parsed = computed(() => parseForm(texts));
   const errorCount = computed(() => Object.keys(parsed.value.errors).length);
+  // The preset the form matches, so the highlighted preset never claims a config the form no longer holds.
+  const presetId = computed(() => matchingPreset(parsed.value.config));
 
   function applyConfig(cfg: RunConfig): void {
     Object.assign(texts, textsOf(cfg));
   }
   function applyPreset(id: string): void {
     applyConfig(presetConfig(id));
-    presetId.value = id;
     const p = PRESETS.find((x) => x.id === id);
     if (p) name.value = p.title;
   }
