@@ -1,6 +1,6 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
-import { computed, reactive, ref } from 'vue';
+import { computed, reactive, ref, watch } from 'vue';
 import { DEFAULT_CONFIG, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
 import type { DatasetRow, RunRow } from '../../../src-shared/contract';
 import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
@@ -21,6 +21,12 @@ export function useNewRun() {
   const errorCount = computed(() => Object.keys(parsed.value.errors).length);
   // The preset the form matches, so the highlighted preset never claims a config the form no longer holds.
   const presetId = computed(() => matchingPreset(parsed.value.config));
+  // A preset fills the name with its title; once the form leaves that preset, the title would
+  // mislabel the run, so it goes (the run is then named after its settings) unless it was edited.
+  watch(presetId, (now, before) => {
+    const was = PRESETS.find((p) => p.id === before);
+    if (was && now !== before && name.value === was.title) name.value = '';
+  });
 
   function applyConfig(cfg: RunConfig): void {
     Object.assign(texts, textsOf(cfg));
