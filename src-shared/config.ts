@@ -20,6 +20,8 @@ export interface RunConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** L2 regularisation λ: ½λ‖W‖² over the weights (not the biases) is added to the training loss. 0 = none. */
+  weightDecay: number;
   /** After epoch `decayStart` (1-based), the rate is multiplied by `decayFactor` each epoch. 1 = no decay. */
   decayStart: number;
   decayFactor: number;
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   beta1: 0.9,
   beta2: 0.999,
   epsilon: 1e-8,
+  weightDecay: 0,
   decayStart: 10,
   decayFactor: 0.8,
   sampling: 'sequential',
@@ -117,6 +120,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   beta1: { kind: 'num', min: 0, max: 0.9999, help: 'Adam beta1' },
   beta2: { kind: 'num', min: 0, max: 0.999999, help: 'Adam beta2' },
   epsilon: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'Adam epsilon' },
+  weightDecay: { kind: 'num', min: 0, max: 1, help: 'L2 regularisation λ: adds ½λ‖W‖² over the weights (not biases) to the loss (0 = none)' },
   decayStart: { kind: 'int', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
   decayFactor: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after decayStart (1 = no decay)' },
   sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'], help: 'how batches are drawn' },

@@ -16,6 +16,7 @@
 // checkpoint holds all the state the next step reads, so restoring at any step and continuing
 // gives bit-identical parameters to never having stopped.
 
+import { addL2 } from './regularize';
 import type { Backend } from './backend';
 import type { EpochMetrics, Evaluation, ImageSet, IterationInfo, TrainConfig, Trainer } from './types';
 import { Prng } from './prng';
@@ -147,7 +148,10 @@ class SolverImpl implements SolverTrainer {
       if (cfg.sampling === 'shuffle') this.writer.fill(this.train, this.perm, start, n);
       else this.writer.fillRange(this.train, start, n);
     }
-    const loss = this.backend.trainStep(this.writer.x, this.writer.labels, n);
+    const dataLoss = this.backend.trainStep(this.writer.x, this.writer.labels, n);
+    // With L2 regularisation the iteration loss is data + ½λ‖W‖², as the report's code reports it.
+    const lambda = this.config.weightDecay;
+    const loss = lambda > 0 ? dataLoss + addL2(this.backend.params, this.backend.grads, lambda) : dataLoss;
     this.optimizer.step(this.backend.params, this.backend.grads, lr);
     s.lossSum += loss;
     s.images += n;

@@ -12,6 +12,8 @@ export interface TrainConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** L2 regularisation λ over the weights (not biases); 0 = none. */
+  weightDecay: number;
   decayStart: number;
   decayFactor: number;
   sampling: 'sequential' | 'shuffle' | 'bootstrap';
