@@ -102,35 +102,36 @@ export interface FieldError {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-type FieldSpec =
-  | { kind: 'int'; min: number; max: number; help: string }
-  | { kind: 'num'; min: number; max: number; minExclusive?: boolean; help: string }
-  | { kind: 'enum'; values: readonly string[]; help: string }
-  | { kind: 'id'; help: string };
+type FieldSpec = { label: string; help: string } & (
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'num'; min: number; max: number; minExclusive?: boolean }
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'id' }
+);
 
-/** Field specs: one table drives validation, CLI flags and form hints. */
+/** Field specs: one table drives validation, CLI flags and form hints. `label` is what people read (messages, form, tables). */
 export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
-  dataset: { kind: 'id', help: "dataset id ('mnist' or an imported dataset)" },
-  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed (same seed, same run, bit for bit)' },
-  epochs: { kind: 'int', min: 1, max: 1000, help: 'number of epochs' },
-  batchSize: { kind: 'int', min: 1, max: 4096, help: 'minibatch size' },
-  optimizer: { kind: 'enum', values: ['adam', 'sgd'], help: 'optimiser' },
-  learningRate: { kind: 'num', min: 0, max: 10, minExclusive: true, help: 'learning rate' },
-  momentum: { kind: 'num', min: 0, max: 0.9999, help: 'SGD momentum (0 = none)' },
-  beta1: { kind: 'num', min: 0, max: 0.9999, help: 'Adam beta1' },
-  beta2: { kind: 'num', min: 0, max: 0.999999, help: 'Adam beta2' },
-  epsilon: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'Adam epsilon' },
-  weightDecay: { kind: 'num', min: 0, max: 1, help: 'L2 regularisation λ: adds ½λ‖W‖² over the weights (not biases) to the loss (0 = none)' },
-  decayStart: { kind: 'int', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
-  decayFactor: { kind: 'num', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after decayStart (1 = no decay)' },
-  sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'], help: 'how batches are drawn' },
-  init: { kind: 'enum', values: ['normal', 'he', 'xavier'], help: 'weight initialisation' },
-  initStd: { kind: 'num', min: 0, max: 10, minExclusive: true, help: "std of the 'normal' initialisation" },
-  normalization: { kind: 'enum', values: ['standardize', 'scale01', 'center'], help: 'input normalisation: standardize (training mean/std), scale01 ([0,1]) or center (subtract the training mean image, 0–255 scale; the report\'s pipeline)' },
-  validationSize: { kind: 'int', min: 1, max: 30000, help: 'validation images taken from the end of the training set' },
-  trainEvalSize: { kind: 'int', min: 1, max: 60000, help: 'fixed training sample for train accuracy' },
-  trainSubset: { kind: 'int', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
-  checkpointEvery: { kind: 'int', min: 1, max: 1000, help: 'a checkpoint every N epochs' },
+  dataset: { kind: 'id', label: 'Dataset', help: "'mnist' or an imported dataset" },
+  seed: { kind: 'int', label: 'Seed', min: 0, max: 2 ** 32 - 1, help: 'same seed, same run, bit for bit' },
+  epochs: { kind: 'int', label: 'Epochs', min: 1, max: 1000, help: 'passes over the training images; the report trains 40' },
+  batchSize: { kind: 'int', label: 'Batch size', min: 1, max: 4096, help: 'images per gradient step; the report uses 200' },
+  optimizer: { kind: 'enum', label: 'Optimiser', values: ['adam', 'sgd'], help: 'Adam (the report) or SGD with optional momentum' },
+  learningRate: { kind: 'num', label: 'Learning rate', min: 0, max: 10, minExclusive: true, help: 'step size of the optimiser; the report uses 1e-3' },
+  momentum: { kind: 'num', label: 'Momentum (SGD)', min: 0, max: 0.9999, help: 'SGD only; 0 = plain SGD' },
+  beta1: { kind: 'num', label: 'β₁ (Adam)', min: 0, max: 0.9999, help: "Adam's decay of the gradient average; usually 0.9" },
+  beta2: { kind: 'num', label: 'β₂ (Adam)', min: 0, max: 0.999999, help: "Adam's decay of the squared-gradient average; usually 0.999" },
+  epsilon: { kind: 'num', label: 'ε (Adam)', min: 0, max: 1, minExclusive: true, help: "keeps Adam's step finite; usually 1e-8" },
+  weightDecay: { kind: 'num', label: 'L2 regularisation λ', min: 0, max: 1, help: 'adds ½λ‖W‖² over the weights (not biases) to the loss (0 = none)' },
+  decayStart: { kind: 'int', label: 'Decay after epoch', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
+  decayFactor: { kind: 'num', label: 'Decay factor per epoch', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after the decay starts (1 = no decay)' },
+  sampling: { kind: 'enum', label: 'Sampling', values: ['sequential', 'shuffle', 'bootstrap'], help: 'in order, reshuffled each epoch, or drawn with replacement' },
+  init: { kind: 'enum', label: 'Initialisation', values: ['normal', 'he', 'xavier'], help: 'normal(0, σ²) (the report), He or Xavier scaling' },
+  initStd: { kind: 'num', label: 'Init σ (normal)', min: 0, max: 10, minExclusive: true, help: "σ of the 'normal' initialisation; the report uses 0.001" },
+  normalization: { kind: 'enum', label: 'Normalisation', values: ['standardize', 'scale01', 'center'], help: 'input normalisation: standardize (training mean/std), scale01 ([0,1]) or center (subtract the training mean image, 0–255 scale; the report\'s pipeline)' },
+  validationSize: { kind: 'int', label: 'Validation images', min: 1, max: 30000, help: 'validation images taken from the end of the training set' },
+  trainEvalSize: { kind: 'int', label: 'Train-accuracy sample', min: 1, max: 60000, help: 'fixed training sample for train accuracy' },
+  trainSubset: { kind: 'int', label: 'Training subset', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
+  checkpointEvery: { kind: 'int', label: 'Checkpoint every N epochs', min: 1, max: 1000, help: 'a checkpoint every N epochs (the last always gets one)' },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];
@@ -181,13 +182,13 @@ export function validateRunConfig(input: unknown): Validation<RunConfig> {
   for (const key of CONFIG_KEYS) {
     if (!(key in obj) || obj[key] === undefined) continue;
     const msg = checkField(key, obj[key]);
-    if (msg) errors.push({ field: key, message: `${key} ${msg}.` });
+    if (msg) errors.push({ field: key, message: `${FIELDS[key].label} ${msg}.` });
     else (out as unknown as Record<string, unknown>)[key] = obj[key];
   }
   if (errors.length === 0) {
     if (out.trainSubset > 0 && out.trainEvalSize > out.trainSubset) out.trainEvalSize = out.trainSubset;
     if (out.trainSubset > 0 && out.batchSize > out.trainSubset) {
-      errors.push({ field: 'batchSize', message: `batchSize (${out.batchSize}) is larger than trainSubset (${out.trainSubset}).` });
+      errors.push({ field: 'batchSize', message: `${FIELDS.batchSize.label} (${out.batchSize}) is larger than the ${FIELDS.trainSubset.label.toLowerCase()} (${out.trainSubset} images).` });
     }
   }
   return errors.length ? { ok: false, errors } : { ok: true, value: out };

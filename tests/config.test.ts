@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
 
 describe('run config', () => {
   it('fills defaults and accepts the report preset', () => {
@@ -20,6 +20,22 @@ describe('run config', () => {
     expect(validateRunConfig(null).ok).toBe(false);
     expect(validateRunConfig([1]).ok).toBe(false);
     expect(() => presetConfig('nope')).toThrow(/Unknown preset/);
+  });
+
+  it('words messages with the human label and keeps the field key', () => {
+    const r = validateRunConfig({ batchSize: 0, learningRate: 0 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors).toEqual([
+        { field: 'batchSize', message: 'Batch size must be between 1 and 4096 (got 0).' },
+        { field: 'learningRate', message: 'Learning rate must be greater than 0 (got 0).' },
+      ]);
+    }
+    for (const k of CONFIG_KEYS) {
+      expect(FIELDS[k].label, k).toMatch(/^[A-Zβε]/);
+      // A help text says more than its label does.
+      expect(FIELDS[k].help.toLowerCase(), k).not.toBe(FIELDS[k].label.toLowerCase());
+    }
   });
 
   it('decays the learning rate after the start epoch', () => {

@@ -172,7 +172,7 @@ export function helpText(program = 'npm run train --'): string {
     const spec = FIELDS[key];
     const placeholder = spec.kind === 'enum' ? spec.values.join('|') : spec.kind === 'id' ? 'ID' : spec.kind === 'num' ? 'X' : 'N';
     const range = spec.kind === 'int' || spec.kind === 'num' ? ` (${describeSpec(key)})` : '';
-    rows.push([`--${kebab(key)} ${placeholder}`, spec.help + range, String(DEFAULT_CONFIG[key])]);
+    rows.push([`--${kebab(key)} ${placeholder}`, `${spec.label}: ${spec.help}${range}`, String(DEFAULT_CONFIG[key])]);
   }
   rows.push(['--help, -h', 'show this help', '']);
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;

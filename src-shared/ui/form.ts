@@ -46,12 +46,12 @@ export function parseForm(texts: FormTexts): FormResult {
     const text = texts[k] ?? '';
     if (spec.kind === 'int' || spec.kind === 'num') {
       if (text.trim() === '') {
-        errors[k] = `${k} is required.`;
+        errors[k] = `${spec.label} is required.`;
         continue;
       }
       const v = parseNumberText(text);
       if (v === null) {
-        errors[k] = `${k} must be a number (got ${JSON.stringify(text.length > 30 ? text.slice(0, 30) + '…' : text)}).`;
+        errors[k] = `${spec.label} must be a number (got ${JSON.stringify(text.length > 30 ? text.slice(0, 30) + '…' : text)}).`;
         continue;
       }
       raw[k] = v;

@@ -24,14 +24,14 @@ export function parseSweepAxis(field: string, text: string): AxisParse {
   const key = field as keyof RunConfig;
   if (key === 'dataset') return { ok: false, error: 'The dataset cannot be swept.' };
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) return { ok: false, error: `${key}: enter one or more values separated by commas.` };
+  if (parts.length === 0) return { ok: false, error: `${FIELDS[key].label}: enter one or more values separated by commas.` };
   const spec = FIELDS[key];
   const values: SweepValue[] = [];
   for (const p of parts) {
     let v: SweepValue;
     if (spec.kind === 'int' || spec.kind === 'num') {
       const n = parseNumberText(p);
-      if (n === null) return { ok: false, error: `${key}: "${p}" is not a number.` };
+      if (n === null) return { ok: false, error: `${spec.label}: "${p}" is not a number.` };
       v = n;
     } else v = p;
     const r = validateRunConfig({ [key]: v });
@@ -39,7 +39,7 @@ export function parseSweepAxis(field: string, text: string): AxisParse {
       const e = r.errors.find((x) => x.field === key) ?? r.errors[0];
       return { ok: false, error: e.message };
     }
-    if (values.includes(v)) return { ok: false, error: `${key}: ${String(v)} is listed twice.` };
+    if (values.includes(v)) return { ok: false, error: `${spec.label}: ${String(v)} is listed twice.` };
     values.push(v);
   }
   return { ok: true, axis: { field: key, values } };
@@ -67,7 +67,7 @@ export function sweepPreview(base: RunConfig, axes: readonly SweepAxis[]): GridR
   if (axes.length === 0) return { ok: false, error: 'Pick at least one setting and its values.' };
   const fields = axes.map((a) => a.field);
   const dup = fields.find((f, i) => fields.indexOf(f) !== i);
-  if (dup) return { ok: false, error: `${dup} appears in the sweep twice.` };
+  if (dup) return { ok: false, error: `${FIELDS[dup].label} appears in the sweep twice.` };
   try {
     return { ok: true, configs: sweepConfigs({ base, grid: sweepGridParam(axes) }).map((c) => c.config) };
   } catch (e) {

@@ -58,7 +58,7 @@ describe('contract parsers', () => {
 
   it('rejects unknown keys, wrong types and out-of-range values with clear messages', () => {
     rejects('createRun', {}, /config is required/);
-    rejects('createRun', { config: { epochs: 0 } }, /epochs must be between 1 and 1000/);
+    rejects('createRun', { config: { epochs: 0 } }, /Epochs must be between 1 and 1000/);
     rejects('createRun', { config: {}, colour: 'red' }, /Unknown parameter "colour"/);
     rejects('createRun', { config: {}, name: '   ' }, /name must not be empty/);
     rejects('createRun', { config: {}, name: 'a\u0007b' }, /control characters/);

@@ -56,12 +56,12 @@ describe('train flags', () => {
   });
 
   it('bad values get the shared validation messages, named by flag', () => {
-    expect(err(parseTrainArgs(['--batch-size', '0']))).toBe('--batch-size: batchSize must be between 1 and 4096 (got 0).');
-    expect(err(parseTrainArgs(['--epochs', '2.5']))).toBe('--epochs: epochs must be a whole number (got 2.5).');
-    expect(err(parseTrainArgs(['--learning-rate', 'fast']))).toBe('--learning-rate: learningRate must be a finite number (got "fast").');
+    expect(err(parseTrainArgs(['--batch-size', '0']))).toBe('--batch-size: Batch size must be between 1 and 4096 (got 0).');
+    expect(err(parseTrainArgs(['--epochs', '2.5']))).toBe('--epochs: Epochs must be a whole number (got 2.5).');
+    expect(err(parseTrainArgs(['--learning-rate', 'fast']))).toBe('--learning-rate: Learning rate must be a finite number (got "fast").');
     expect(err(parseTrainArgs(['--learning-rate', '0x10']))).toMatch(/must be a finite number \(got "0x10"\)/);
     expect(err(parseTrainArgs(['--learning-rate', '']))).toMatch(/must be a finite number \(got ""\)/);
-    expect(err(parseTrainArgs(['--optimizer', 'rmsprop']))).toBe('--optimizer: optimizer must be one of adam, sgd (got "rmsprop").');
+    expect(err(parseTrainArgs(['--optimizer', 'rmsprop']))).toBe('--optimizer: Optimiser must be one of adam, sgd (got "rmsprop").');
     // Every error is reported, one per line.
     expect(err(parseTrainArgs(['--epochs', '0', '--sampling', 'random'])).split('\n')).toHaveLength(2);
     // The message is exactly what the shared validator says for the same value.
@@ -69,7 +69,7 @@ describe('train flags', () => {
     expect(v.ok).toBe(false);
     if (!v.ok) expect(err(parseTrainArgs(['--decay-factor', '2']))).toBe(`--decay-factor: ${v.errors[0].message}`);
     // Cross-field rules come through too.
-    expect(err(parseTrainArgs(['--train-subset', '100', '--batch-size', '200']))).toMatch(/batchSize \(200\) is larger than trainSubset \(100\)/);
+    expect(err(parseTrainArgs(['--train-subset', '100', '--batch-size', '200']))).toMatch(/Batch size \(200\) is larger than the training subset \(100 images\)/);
   });
 
   it('unknown flags, missing values, repeats and stray words are errors', () => {
@@ -113,7 +113,7 @@ describe('train flags', () => {
     for (const key of CONFIG_KEYS) {
       const line = h.split('\n').find((l) => l.trimStart().startsWith(`--${kebab(key)} `));
       expect(line, key).toBeDefined();
-      expect(line).toContain(FIELDS[key].help);
+      expect(line).toContain(`${FIELDS[key].label}: ${FIELDS[key].help}`);
       expect(line).toContain(`[default: ${DEFAULT_CONFIG[key]}]`);
     }
     for (const f of ['--preset', '--backend', '--data-dir', '--help']) expect(h).toContain(f);

@@ -40,7 +40,7 @@ describe('npm run train (end to end)', () => {
   it('a bad flag exits 2 with a clear message and trains nothing', async () => {
     const r = await runCli(['--epochs', '2', '--learning-rate', 'fast']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('train: --learning-rate: learningRate must be a finite number (got "fast").');
+    expect(r.stderr).toContain('train: --learning-rate: Learning rate must be a finite number (got "fast").');
     expect(r.stderr).toContain('--help');
     expect(r.stdout).toBe('');
     const u = await runCli(['--batchsize', '10']);

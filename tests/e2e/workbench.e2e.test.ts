@@ -53,7 +53,7 @@ describe('workbench UI in Chromium', () => {
     await page.fill('#f-learningRate', '0');
     const msg = page.locator('[data-error-for="learningRate"]');
     await msg.waitFor();
-    expect(await msg.textContent()).toBe('learningRate must be greater than 0 (got 0).');
+    expect(await msg.textContent()).toBe('Learning rate must be greater than 0 (got 0).');
     await page.fill('#f-batchSize', 'lots');
     await page.locator('[data-error-for="batchSize"]').waitFor();
     const launch = page.getByRole('button', { name: 'Launch run' });

@@ -29,10 +29,10 @@ describe('new-run form parsing', () => {
     t.optimizer = 'rmsprop';
     const r = parseForm(t);
     expect(r.config).toBeNull();
-    expect(r.errors.learningRate).toBe('learningRate must be greater than 0 (got 0).');
-    expect(r.errors.batchSize).toMatch(/batchSize must be a number/);
-    expect(r.errors.epochs).toBe('epochs is required.');
-    expect(r.errors.optimizer).toMatch(/must be one of adam, sgd/);
+    expect(r.errors.learningRate).toBe('Learning rate must be greater than 0 (got 0).');
+    expect(r.errors.batchSize).toMatch(/^Batch size must be a number/);
+    expect(r.errors.epochs).toBe('Epochs is required.');
+    expect(r.errors.optimizer).toMatch(/^Optimiser must be one of adam, sgd/);
   });
 
   it('reports cross-field problems on the field concerned', () => {
@@ -40,7 +40,7 @@ describe('new-run form parsing', () => {
     t.batchSize = '200';
     const r = parseForm(t);
     expect(r.config).toBeNull();
-    expect(r.errors.batchSize).toMatch(/larger than trainSubset/);
+    expect(r.errors.batchSize).toMatch(/^Batch size \(200\) is larger than the training subset \(100 images\)/);
   });
 
   it('never throws and never accepts an invalid config, whatever is typed', () => {

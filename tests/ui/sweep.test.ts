@@ -7,9 +7,9 @@ describe('sweep builder', () => {
   it('parses and validates comma-separated values', () => {
     expect(parseSweepAxis('learningRate', '1e-3, 0.01 ,0.1')).toEqual({ ok: true, axis: { field: 'learningRate', values: [0.001, 0.01, 0.1] } });
     expect(parseSweepAxis('optimizer', 'adam,sgd')).toEqual({ ok: true, axis: { field: 'optimizer', values: ['adam', 'sgd'] } });
-    expect(parseSweepAxis('batchSize', '50, abc')).toEqual({ ok: false, error: 'batchSize: "abc" is not a number.' });
-    expect(parseSweepAxis('batchSize', '50, 0')).toEqual({ ok: false, error: 'batchSize must be between 1 and 4096 (got 0).' });
-    expect(parseSweepAxis('batchSize', '50, 50')).toEqual({ ok: false, error: 'batchSize: 50 is listed twice.' });
+    expect(parseSweepAxis('batchSize', '50, abc')).toEqual({ ok: false, error: 'Batch size: "abc" is not a number.' });
+    expect(parseSweepAxis('batchSize', '50, 0')).toEqual({ ok: false, error: 'Batch size must be between 1 and 4096 (got 0).' });
+    expect(parseSweepAxis('batchSize', '50, 50')).toEqual({ ok: false, error: 'Batch size: 50 is listed twice.' });
     expect(parseSweepAxis('batchSize', ' , ')).toMatchObject({ ok: false });
     expect(parseSweepAxis('nope', '1')).toEqual({ ok: false, error: 'Unknown setting "nope".' });
     expect(parseSweepAxis('sampling', 'random')).toMatchObject({ ok: false, error: expect.stringMatching(/one of sequential/) });
@@ -43,7 +43,7 @@ describe('sweep builder', () => {
 
   it('refuses duplicates, empty sweeps, too many runs and invalid combinations', () => {
     expect(sweepPreview({ ...DEFAULT_CONFIG }, [])).toMatchObject({ ok: false });
-    expect(sweepPreview({ ...DEFAULT_CONFIG }, [{ field: 'seed', values: [1] }, { field: 'seed', values: [2] }])).toEqual({ ok: false, error: 'seed appears in the sweep twice.' });
+    expect(sweepPreview({ ...DEFAULT_CONFIG }, [{ field: 'seed', values: [1] }, { field: 'seed', values: [2] }])).toEqual({ ok: false, error: 'Seed appears in the sweep twice.' });
     const many = [{ field: 'seed' as const, values: Array.from({ length: MAX_SWEEP_RUNS + 1 }, (_, i) => i) }];
     expect(sweepPreview({ ...DEFAULT_CONFIG }, many)).toMatchObject({ ok: false, error: expect.stringMatching(/too many values/) });
     const product = [
@@ -52,6 +52,6 @@ describe('sweep builder', () => {
     ];
     expect(sweepPreview({ ...DEFAULT_CONFIG }, product)).toMatchObject({ ok: false, error: expect.stringMatching(/makes 110 runs/) });
     const bad = sweepPreview({ ...DEFAULT_CONFIG, trainSubset: 100, batchSize: 50 }, [{ field: 'batchSize', values: [50, 500] }]);
-    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/"batchSize":500.*larger than trainSubset/) });
+    expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/"batchSize":500.*larger than the training subset/) });
   });
 });
