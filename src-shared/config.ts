@@ -194,6 +194,44 @@ export function validateRunConfig(input: unknown): Validation<RunConfig> {
   return errors.length ? { ok: false, errors } : { ok: true, value: out };
 }
 
+export interface InapplicableSetting {
+  key: keyof RunConfig;
+  /** Why it has no effect, e.g. "applies to SGD only; the optimiser is Adam". */
+  reason: string;
+}
+
+/**
+ * The one rule of which settings apply: momentum to SGD, β₁/β₂/ε to Adam, σ to the 'normal'
+ * initialisation, the decay start to a decay factor below 1. Lists the settings that have no
+ * effect under `cfg` (whatever their values).
+ */
+export function inapplicableSettings(cfg: Pick<RunConfig, 'optimizer' | 'init' | 'decayFactor'>): InapplicableSetting[] {
+  const out: InapplicableSetting[] = [];
+  if (cfg.optimizer === 'adam') out.push({ key: 'momentum', reason: 'applies to SGD only; the optimiser is Adam' });
+  else for (const key of ['beta1', 'beta2', 'epsilon'] as const) out.push({ key, reason: 'applies to Adam only; the optimiser is SGD' });
+  if (cfg.init !== 'normal') out.push({ key: 'initStd', reason: `applies to the 'normal' initialisation only; init is '${cfg.init}'` });
+  if (cfg.decayFactor === 1) out.push({ key: 'decayStart', reason: 'the decay factor is 1 (no decay)' });
+  return out;
+}
+
+/**
+ * A one-line note about the settings among `set` (those a person chose) that have no effect
+ * under `cfg`, e.g. "Momentum (SGD) 0.5 has no effect: applies to SGD only; the optimiser is
+ * Adam." Null when all of them apply.
+ */
+export function ignoredSettingsNote(cfg: RunConfig, set: Iterable<keyof RunConfig>): string | null {
+  const chosen = new Set(set);
+  const parts = inapplicableSettings(cfg)
+    .filter((s) => chosen.has(s.key))
+    .map((s) => `${FIELDS[s.key].label} ${String(cfg[s.key])} has no effect: ${s.reason}.`);
+  return parts.length ? parts.join(' ') : null;
+}
+
+/** The settings of `cfg` whose values differ from the defaults (what a form's user has chosen). */
+export function changedSettings(cfg: RunConfig, base: RunConfig = DEFAULT_CONFIG): (keyof RunConfig)[] {
+  return CONFIG_KEYS.filter((k) => cfg[k] !== base[k]);
+}
+
 /** The learning rate for a 1-based epoch. */
 export function learningRateAt(cfg: Pick<RunConfig, 'learningRate' | 'decayStart' | 'decayFactor'>, epoch: number): number {
   const k = Math.max(0, epoch - cfg.decayStart);

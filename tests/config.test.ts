@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
+import { changedSettings, CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, inapplicableSettings, type RunConfig, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
 
 describe('run config', () => {
   it('fills defaults and accepts the report preset', () => {
@@ -36,6 +36,20 @@ describe('run config', () => {
       // A help text says more than its label does.
       expect(FIELDS[k].help.toLowerCase(), k).not.toBe(FIELDS[k].label.toLowerCase());
     }
+  });
+
+  it('knows which settings apply to which optimiser, initialisation and decay', () => {
+    const keys = (c: Partial<RunConfig>) => inapplicableSettings({ ...DEFAULT_CONFIG, ...c }).map((s) => s.key).sort();
+    expect(keys({ optimizer: 'adam' })).toEqual(['momentum']);
+    expect(keys({ optimizer: 'sgd' })).toEqual(['beta1', 'beta2', 'epsilon']);
+    expect(keys({ optimizer: 'sgd', init: 'he', decayFactor: 1 })).toEqual(['beta1', 'beta2', 'decayStart', 'epsilon', 'initStd']);
+    const cfg = { ...DEFAULT_CONFIG, momentum: 0.5, init: 'xavier' as const, initStd: 0.1 };
+    expect(ignoredSettingsNote(cfg, changedSettings(cfg))).toBe(
+      "Momentum (SGD) 0.5 has no effect: applies to SGD only; the optimiser is Adam. Init σ (normal) 0.1 has no effect: applies to the 'normal' initialisation only; init is 'xavier'.",
+    );
+    expect(changedSettings(cfg)).toEqual(['momentum', 'init', 'initStd']);
+    expect(ignoredSettingsNote({ ...DEFAULT_CONFIG }, changedSettings({ ...DEFAULT_CONFIG }))).toBeNull();
+    expect(ignoredSettingsNote({ ...DEFAULT_CONFIG, optimizer: 'sgd', momentum: 0.5 }, ['optimizer', 'momentum'])).toBeNull();
   });
 
   it('decays the learning rate after the start epoch', () => {

@@ -2,7 +2,7 @@
 // config key becomes a kebab-case flag (learningRate → --learning-rate). Values are converted
 // (numbers) and then validated by validateRunConfig, so messages match the UI's.
 
-import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
 
 export const BACKENDS = ['wasm', 'reference'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -16,6 +16,8 @@ export interface TrainOptions {
   dataDir: string | null;
   /** The database that records the run (null: $LENET_WORKBENCH_DB, else the desktop app's). */
   db: string | null;
+  /** A one-line warning when a flag given has no effect (e.g. --momentum with Adam); null when none. */
+  warning: string | null;
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'run'; options: TrainOptions } | { kind: 'error'; message: string };
@@ -147,7 +149,9 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
     });
     return { kind: 'error', message: lines.join('\n') };
   }
-  return { kind: 'run', options: { config: v.value, preset, backend: backend as BackendChoice, dataDir, db } };
+  const givenKeys = [...given.keys()].flatMap((f) => FLAG_TO_KEY.get(f) ?? []);
+  const note = ignoredSettingsNote(v.value, givenKeys);
+  return { kind: 'run', options: { config: v.value, preset, backend: backend as BackendChoice, dataDir, db, warning: note } };
 }
 
 function describeSpec(key: keyof RunConfig): string {

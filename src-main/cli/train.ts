@@ -62,6 +62,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   }
   const options = parsed.options;
   const cfg = options.config;
+  if (options.warning) io.stderr.write(`train: warning: ${options.warning}\n`);
   const explicitBackend = argv.some((a) => a === '--backend' || a.startsWith('--backend='));
 
   let dataset: Dataset;

@@ -103,6 +103,15 @@ describe('train flags', () => {
     expect(err(parseTrainArgs(['--db=']))).toBe('--db needs a file path.');
   });
 
+  it('warns (without refusing) about flags that have no effect, and only about flags given', () => {
+    expect(ok(parseTrainArgs(['--momentum', '0.5'])).warning).toBe('Momentum (SGD) 0.5 has no effect: applies to SGD only; the optimiser is Adam.');
+    expect(ok(parseTrainArgs(['--optimizer', 'sgd', '--momentum', '0.5'])).warning).toBeNull();
+    expect(ok(parseTrainArgs(['--init', 'he', '--init-std', '0.01'])).warning).toMatch(/^Init σ \(normal\) 0\.01 has no effect: applies to the 'normal' initialisation only; init is 'he'\.$/);
+    // The preset's own values are not the user's choice: no warning for the SGD preset's default β₁.
+    expect(ok(parseTrainArgs(['--preset', 'report-sgd'])).warning).toBeNull();
+    expect(ok(parseTrainArgs([])).warning).toBeNull();
+  });
+
   it('--help anywhere wins', () => {
     expect(parseTrainArgs(['--epochs', '0', '--help']).kind).toBe('help');
     expect(parseTrainArgs(['-h']).kind).toBe('help');

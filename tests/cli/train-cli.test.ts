@@ -61,6 +61,15 @@ describe('npm run train (end to end)', () => {
     expect(r.stderr).toMatch(/cannot load the dataset: .*is not an IDX dataset folder: missing train-images-idx3-ubyte\[\.gz\]/);
   });
 
+  it('a flag that has no effect gets a one-line warning on stderr, not an error', async () => {
+    // An unusable --data-dir ends the run right after the flags are read, so nothing trains.
+    const r = await runCli(['--momentum', '0.5', '--data-dir', tmp]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toBe('train: warning: Momentum (SGD) 0.5 has no effect: applies to SGD only; the optimiser is Adam.');
+    expect(lines[1]).toMatch(/cannot load the dataset/);
+  });
+
   it('trains one epoch on a 3,000-image subset and prints the epoch line, test accuracy, confusion matrix and confused pairs', async () => {
     // He initialisation on standardised inputs: the report's σ = 0.001 needs more than 60 iterations to leave chance level.
     const r = await runCli(['--preset', 'report', '--train-subset', '3000', '--batch-size', '50', '--epochs', '1', '--init', 'he', '--normalization', 'standardize']);

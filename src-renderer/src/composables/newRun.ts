@@ -1,7 +1,7 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
 import { computed, reactive, ref, watch } from 'vue';
-import { DEFAULT_CONFIG, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
+import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
 import type { DatasetRow, RunRow } from '../../../src-shared/contract';
 import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
 import { api } from '../api';
@@ -21,6 +21,11 @@ export function useNewRun() {
   const errorCount = computed(() => Object.keys(parsed.value.errors).length);
   // The preset the form matches, so the highlighted preset never claims a config the form no longer holds.
   const presetId = computed(() => matchingPreset(parsed.value.config));
+  // Settings changed from the defaults that have no effect (e.g. momentum with Adam): a note, not an error.
+  const ignoredNote = computed(() => {
+    const cfg = parsed.value.config;
+    return cfg ? ignoredSettingsNote(cfg, changedSettings(cfg)) : null;
+  });
   // A preset fills the name with its title; once the form leaves that preset, the title would
   // mislabel the run, so it goes (the run is then named after its settings) unless it was edited.
   watch(presetId, (now, before) => {
@@ -76,5 +81,5 @@ export function useNewRun() {
     return guarded(() => api.createSweep({ base, grid, ...(name.value.trim() ? { name: name.value.trim() } : {}), tags: tagList() }));
   }
 
-  return { texts, name, tags, presetId, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
+  return { texts, name, tags, presetId, ignoredNote, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
 }
