@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedSettings, CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, inapplicableSettings, type RunConfig, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
+import { changedSettings, CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, inapplicableSettings, presetsIn, slowStartHint, totalIterations, type RunConfig, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
 
 describe('run config', () => {
   it('fills defaults and accepts the report preset', () => {
@@ -50,6 +50,28 @@ describe('run config', () => {
     expect(changedSettings(cfg)).toEqual(['momentum', 'init', 'initStd']);
     expect(ignoredSettingsNote({ ...DEFAULT_CONFIG }, changedSettings({ ...DEFAULT_CONFIG }))).toBeNull();
     expect(ignoredSettingsNote({ ...DEFAULT_CONFIG, optimizer: 'sgd', momentum: 0.5 }, ['optimizer', 'momentum'])).toBeNull();
+  });
+
+  it('keeps the quick check out of the report set, and off the report\'s centring', () => {
+    expect(presetsIn('report').map((p) => p.id)).toEqual(['report', 'report-no-decay', 'report-sgd', 'report-batch50', 'report-batch100', 'report-batch500', 'report-bootstrap']);
+    expect(presetsIn('quick').map((p) => p.id)).toEqual(['quick']);
+    expect(PRESETS.map((p) => p.id)).toEqual([...presetsIn('report'), ...presetsIn('quick')].map((p) => p.id));
+    for (const p of presetsIn('report')) expect(presetConfig(p.id).normalization).toBe(presetConfig('report').normalization);
+    expect(presetConfig('quick')).toEqual({ ...DEFAULT_CONFIG, init: 'he', normalization: 'standardize', trainSubset: 5000, epochs: 2, validationSize: 1000 });
+  });
+
+  it('warns that a short run with a tiny normal init may stay near chance', () => {
+    const small = { ...DEFAULT_CONFIG, trainSubset: 5000, epochs: 2 }; // 2 × 25 iterations
+    expect(totalIterations(small, 60000)).toBe(50);
+    expect(totalIterations({ ...DEFAULT_CONFIG, validationSize: 1000 }, 60000)).toBe(40 * 295);
+    expect(totalIterations({ ...DEFAULT_CONFIG, trainSubset: 50000, epochs: 1 }, 10000)).toBe(Math.ceil(9000 / 200));
+    expect(slowStartHint(small, 60000)).toMatch(/^This run has only 50 iterations: .*σ = 0\.001.*near chance.*He initialisation or the "Quick check" preset/);
+    expect(slowStartHint({ ...small, init: 'he' }, 60000)).toBeNull();
+    expect(slowStartHint({ ...small, initStd: 0.05 }, 60000)).toBeNull();
+    expect(slowStartHint({ ...small, epochs: 20 }, 60000)).toBeNull(); // 500 iterations
+    expect(slowStartHint({ ...small, epochs: 19 }, 60000)).not.toBeNull();
+    expect(slowStartHint(presetConfig('report'), 60000)).toBeNull();
+    expect(slowStartHint(presetConfig('quick'), 60000)).toBeNull();
   });
 
   it('decays the learning rate after the start epoch', () => {

@@ -2,7 +2,7 @@
 // config key becomes a kebab-case flag (learningRate → --learning-rate). Values are converted
 // (numbers) and then validated by validateRunConfig, so messages match the UI's.
 
-import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, validateRunConfig, type RunConfig } from '../../src-shared/config';
 
 export const BACKENDS = ['wasm', 'reference'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -190,8 +190,11 @@ export function helpText(program = 'npm run train --'): string {
     'Flags:',
     ...rows.map(([flag, help, def]) => `  ${flag.padEnd(w)}${help}${def ? ` [default: ${def}]` : ''}`),
     '',
-    'Presets:',
-    ...PRESETS.map((p) => `  ${p.id.padEnd(w)}${p.title}: ${p.description}`),
+    'Presets: the report and its comparisons (40 epochs, all of MNIST):',
+    ...presetsIn('report').map((p) => `  ${p.id.padEnd(w)}${p.title}: ${p.description}`),
+    '',
+    'Presets for a quick check (not part of the report):',
+    ...presetsIn('quick').map((p) => `  ${p.id.padEnd(w)}${p.title}: ${p.description}`),
     '',
     'Exit codes: 0 done, 1 failure (e.g. unreadable data), 2 bad flags, 130 stopped by Ctrl-C.',
   ];

@@ -127,6 +127,9 @@ describe('train flags', () => {
     }
     for (const f of ['--preset', '--backend', '--data-dir', '--help']) expect(h).toContain(f);
     for (const p of PRESETS) expect(h).toContain(p.id);
+    const [report, quick] = h.split('Presets for a quick check (not part of the report):');
+    expect(quick).toMatch(/^\s+quick\s+Quick check: /);
+    expect(report).not.toMatch(/^\s+quick\s/m);
   });
 
   it('never throws: random argument lists give a run, help or an error message', () => {

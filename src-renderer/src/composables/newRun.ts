@@ -1,7 +1,7 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
 import { computed, reactive, ref, watch } from 'vue';
-import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, type RunConfig } from '../../../src-shared/config';
+import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '../../../src-shared/config';
 import type { DatasetRow, RunRow } from '../../../src-shared/contract';
 import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
 import { api } from '../api';
@@ -25,6 +25,12 @@ export function useNewRun() {
   const ignoredNote = computed(() => {
     const cfg = parsed.value.config;
     return cfg ? ignoredSettingsNote(cfg, changedSettings(cfg)) : null;
+  });
+  // A short run with the report's tiny init may stay near chance: say so before it is launched.
+  const slowHint = computed(() => {
+    const cfg = parsed.value.config;
+    const ds = datasets.data.value?.find((d) => d.id === cfg?.dataset);
+    return cfg && ds ? slowStartHint(cfg, ds.trainCount) : null;
   });
   // A preset fills the name with its title; once the form leaves that preset, the title would
   // mislabel the run, so it goes (the run is then named after its settings) unless it was edited.
@@ -66,13 +72,14 @@ export function useNewRun() {
   }
 
   /**
-   * Queues the report's configuration and each of its comparisons exactly as the report ran them
-   * (40 epochs, all of MNIST), tagged "report", so the set compares with the report and itself.
+   * Queues the report's configuration and each of its comparisons (the 'report' group, not the
+   * quick check) exactly as the report ran them (40 epochs, all of MNIST), tagged "report", so the
+   * set compares with the report and itself.
    */
   function reproduceReport(): Promise<RunRow[] | null> {
     return guarded(async () => {
       const out: RunRow[] = [];
-      for (const p of PRESETS) out.push(await api.createRun({ config: presetConfig(p.id), name: p.title, tags: [REPORT_TAG] }));
+      for (const p of presetsIn('report')) out.push(await api.createRun({ config: presetConfig(p.id), name: p.title, tags: [REPORT_TAG] }));
       return out;
     });
   }
@@ -81,5 +88,5 @@ export function useNewRun() {
     return guarded(() => api.createSweep({ base, grid, ...(name.value.trim() ? { name: name.value.trim() } : {}), tags: tagList() }));
   }
 
-  return { texts, name, tags, presetId, ignoredNote, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
+  return { texts, name, tags, presetId, ignoredNote, slowHint, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
 }
