@@ -261,6 +261,27 @@ export function changedSettings(cfg: RunConfig, base: RunConfig = DEFAULT_CONFIG
   return CONFIG_KEYS.filter((k) => cfg[k] !== base[k]);
 }
 
+/**
+ * A run's name when none is given: the preset's title when the config is a preset's (whatever its
+ * dataset and seed), else the optimiser, rate, batch and epochs plus the settings that most change
+ * what a run does when they differ from the defaults: normalisation, initialisation, subset.
+ * E.g. "Adam lr 0.001, batch 200, 2 epochs, centred, He init, 5,000 images".
+ */
+export function autoRunName(c: RunConfig): string {
+  const preset = PRESETS.find((p) => {
+    const full = presetConfig(p.id);
+    return CONFIG_KEYS.every((k) => k === 'dataset' || k === 'seed' || full[k] === c[k]);
+  });
+  if (preset) return preset.title;
+  const lr = Number(c.learningRate.toPrecision(3));
+  const parts = [`${c.optimizer === 'adam' ? 'Adam' : 'SGD'} lr ${lr}`, `batch ${c.batchSize}`, `${c.epochs} epoch${c.epochs === 1 ? '' : 's'}`];
+  if (c.normalization !== DEFAULT_CONFIG.normalization) parts.push(c.normalization === 'center' ? 'centred' : '[0,1] inputs');
+  if (c.init !== DEFAULT_CONFIG.init) parts.push(c.init === 'he' ? 'He init' : 'Xavier init');
+  else if (c.initStd !== DEFAULT_CONFIG.initStd) parts.push(`init σ ${c.initStd}`);
+  if (c.trainSubset > 0) parts.push(`${c.trainSubset.toLocaleString('en-US')} images`);
+  return parts.join(', ');
+}
+
 /** Training iterations of a whole run on a dataset with `trainCount` training images (before the validation split). */
 export function totalIterations(cfg: Pick<RunConfig, 'epochs' | 'batchSize' | 'validationSize' | 'trainSubset'>, trainCount: number): number {
   const available = Math.max(0, trainCount - cfg.validationSize);

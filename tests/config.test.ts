@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedSettings, CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, inapplicableSettings, presetsIn, slowStartHint, totalIterations, type RunConfig, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
+import { changedSettings, CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, inapplicableSettings, autoRunName, presetsIn, slowStartHint, totalIterations, type RunConfig, learningRateAt, presetConfig, PRESETS, validateRunConfig } from '../src-shared/config';
 
 describe('run config', () => {
   it('fills defaults and accepts the report preset', () => {
@@ -72,6 +72,20 @@ describe('run config', () => {
     expect(slowStartHint({ ...small, epochs: 19 }, 60000)).not.toBeNull();
     expect(slowStartHint(presetConfig('report'), 60000)).toBeNull();
     expect(slowStartHint(presetConfig('quick'), 60000)).toBeNull();
+  });
+
+  it('auto-names runs so that different configs get different names', () => {
+    expect(autoRunName(presetConfig('report'))).toBe('The report (Table 1)');
+    expect(autoRunName({ ...presetConfig('report-sgd'), seed: 7 })).toBe('SGD instead of Adam');
+    expect(autoRunName(presetConfig('quick'))).toBe('Quick check');
+    expect(autoRunName({ ...DEFAULT_CONFIG, epochs: 2 })).toBe('Adam lr 0.001, batch 200, 2 epochs');
+    expect(autoRunName({ ...presetConfig('report'), epochs: 2 })).toBe('Adam lr 0.001, batch 200, 2 epochs, centred');
+    expect(autoRunName({ ...presetConfig('quick'), epochs: 1 })).toBe('Adam lr 0.001, batch 200, 1 epoch, He init, 5,000 images');
+    expect(autoRunName({ ...DEFAULT_CONFIG, optimizer: 'sgd', learningRate: 0.0123456, normalization: 'scale01', initStd: 0.01 })).toBe(
+      'SGD lr 0.0123, batch 200, 40 epochs, [0,1] inputs, init σ 0.01',
+    );
+    // The report and the defaults differ (centred vs standardised inputs), and so do their names.
+    expect(autoRunName({ ...DEFAULT_CONFIG })).not.toBe(autoRunName(presetConfig('report')));
   });
 
   it('decays the learning rate after the start epoch', () => {

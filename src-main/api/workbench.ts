@@ -10,7 +10,7 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PRESETS, presetConfig, type RunConfig } from '../../src-shared/config';
+import { autoRunName, PRESETS, presetConfig, type RunConfig } from '../../src-shared/config';
 import {
   ApiError,
   contract,
@@ -104,16 +104,6 @@ function epochRow(m: EpochMetricsRow): EpochRow {
 
 function summaryOf(e: EvaluationRow): EvaluationSummary {
   return { id: e.id, runId: e.runId, checkpointId: e.checkpointId, split: 'test', accuracy: e.accuracy, loss: finite(e.loss), count: e.count, createdAt: e.createdAt };
-}
-
-function defaultRunName(c: RunConfig): string {
-  const preset = PRESETS.find((p) => {
-    const full = presetConfig(p.id);
-    return (Object.keys(full) as (keyof RunConfig)[]).every((k) => k === 'dataset' || k === 'seed' || full[k] === c[k]);
-  });
-  if (preset) return preset.title;
-  const lr = Number(c.learningRate.toPrecision(3));
-  return `${c.optimizer === 'adam' ? 'Adam' : 'SGD'} lr ${lr}, batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}`;
 }
 
 function csvCell(v: unknown): string {
@@ -285,7 +275,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     createRun: (p) => {
       const { config, name, tags } = parseCreateRun(p);
       requireDatasetFor(config);
-      const row = store.createRun({ name: name ?? defaultRunName(config), config, appVersion: APP_VERSION, engineVersion: ENGINE_VERSION, tags: tags ?? [] });
+      const row = store.createRun({ name: name ?? autoRunName(config), config, appVersion: APP_VERSION, engineVersion: ENGINE_VERSION, tags: tags ?? [] });
       return queueNew([row])[0];
     },
 
