@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src-shared/config';
-import { epochSeries, lineDataset, lossSeries, positiveOnly, topK, withAlpha } from '../../src-shared/ui/chartData';
+import { epochSeries, formatLogTick, lineDataset, logAxisBounds, logTicks, lossSeries, positiveOnly, topK, withAlpha } from '../../src-shared/ui/chartData';
 import { configRows } from '../../src-shared/ui/configDiff';
 import { emaSmooth } from '../../src-shared/ui/smoothing';
 
@@ -56,5 +56,29 @@ describe('config differences', () => {
       { key: 'optimizer', values: ['adam', 'sgd'], differs: true },
     ]);
     expect(configRows([a, b], false)).toHaveLength(Object.keys(DEFAULT_CONFIG).length);
+  });
+});
+
+describe('log axis ticks', () => {
+  it('bounds a narrow range by the nearest 1-2-5 values, so it gets two labelled ticks', () => {
+    expect(logAxisBounds(2.3018, 2.3031)).toEqual({ min: 2, max: 5 });
+    expect(logAxisBounds(0.031, 2.31)).toEqual({ min: 0.02, max: 5 });
+    expect(logAxisBounds(1, 10)).toEqual({ min: 1, max: 10 });
+    expect(logAxisBounds(2, 2)).toEqual({ min: 2, max: 5 });
+    expect(logAxisBounds(1e-3, 1e-3 * 0.8 ** 30)).toEqual({ min: 1e-6, max: 1e-3 });
+    expect(logTicks(2, 5)).toEqual([2, 5]);
+  });
+
+  it('ticks at 1, 2, 5 × 10^k, only powers of ten over many decades', () => {
+    expect(logTicks(0.02, 5)).toEqual([0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]);
+    expect(logTicks(1e-6, 1e-3)).toEqual([1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3]);
+    expect(logTicks(1e-6, 1)).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1]);
+    expect(logTicks(0, 1)).toEqual([]);
+    expect(logTicks(3, 4)).toEqual([]);
+  });
+
+  it('labels ticks briefly', () => {
+    expect([0.001, 0.02, 0.5, 1, 2, 20, 50000].map(formatLogTick)).toEqual(['0.001', '0.02', '0.5', '1', '2', '20', '50000']);
+    expect([1e-4, 2e-6, 5e-4, 1e5].map(formatLogTick)).toEqual(['1e-4', '2e-6', '5e-4', '1e5']);
   });
 });
