@@ -197,6 +197,60 @@ describe('workbench UI in Chromium', () => {
     await expect(s.wb.api.getRun({ id: victim.id })).rejects.toThrow();
   }, 60_000);
 
+  it('explains short runs, ignored settings and the cost of the report; handles a missing run and a one-run compare link', async () => {
+    await page.goto(`${base}#/runs`);
+    await page.goto(`${base}#/new`);
+    await page.locator('#f-epochs').waitFor();
+    expect(await page.locator('#h-dataset').textContent()).toMatch(/^[\d,]+ training, [\d,]+ test images$/);
+    await page.fill('#f-epochs', '2');
+    await page.fill('#f-trainSubset', '5000');
+    await page.fill('#f-momentum', '0.5');
+    expect(await page.locator('[data-note="slow-start"]').textContent()).toMatch(/only 50 iterations.*near chance.*Quick check/);
+    expect(await page.locator('[data-note="ignored"]').textContent()).toBe('Momentum (SGD) 0.5 has no effect: applies to SGD only; the optimiser is Adam.');
+    await shot(page, '14-new-run-hints');
+    await page.locator('[data-preset="quick"]').click();
+    expect(await page.locator('[data-note]').count()).toBe(0);
+    expect(await page.inputValue('input[placeholder^="optional"]')).toBe('Quick check');
+    expect(await page.locator('[data-preset="quick"]').getAttribute('class')).toContain('on');
+
+    const before = (await s.wb.api.listRuns({})).total;
+    await page.getByRole('button', { name: 'Reproduce the report' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toMatch(/7 runs of 40 epochs each.*280 epochs.*37–70 minutes/);
+    await shot(page, '15-reproduce-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await s.wb.api.listRuns({})).total).toBe(before);
+
+    await page.goto(`${base}#/runs/999`);
+    const missing = page.locator('[data-run-missing]');
+    await missing.waitFor();
+    expect(await missing.textContent()).toContain('No run with id 999.');
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await shot(page, '16-run-missing');
+    await missing.getByRole('link', { name: /Back to Runs/ }).click();
+    await page.waitForURL(/#\/runs$/);
+
+    await page.goto(`${base}#/compare`);
+    await page.goto(`${base}#/compare?ids=${runA.id}`);
+    const pick = page.getByRole('checkbox', { name: `Pick run ${runA.name}` });
+    await pick.waitFor();
+    expect(await pick.isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: `Pick run ${runB.name}` }).isChecked()).toBe(false);
+    await shot(page, '17-compare-one-id');
+
+    // At 1280 px the training-loss header (title, smoothing, log, PNG, CSV) stays on one line.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}#/compare?ids=${runA.id},${runB.id}`);
+    const head = page.locator('figure.chart', { has: page.getByRole('heading', { name: 'Training loss (smoothed)' }) }).locator('figcaption');
+    await head.waitFor();
+    const tops = await head.locator('h3, button').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)));
+    expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(6);
+    await shot(page, '18-compare-1280');
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }, 60_000);
+
   it('shows the keyboard help and reports no page errors', async () => {
     await page.goto(`${base}#/runs`);
     await page.locator('tr[data-run-id]').first().waitFor();
