@@ -51,7 +51,8 @@ describe('npm run train (end to end)', () => {
   it('--help lists the flags and exits 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/--learning-rate X\s+learning rate .*\[default: 0\.001\]/);
+    expect(r.stdout).toMatch(/--learning-rate X\s+Learning rate: step size of the optimiser.*\[default: 0\.001\]/);
+    expect(r.stdout).toMatch(/Presets for a quick check \(not part of the report\):\n\s+quick\s+Quick check: /);
     expect(r.stdout).toMatch(/--preset NAME/);
   });
 
