@@ -76,11 +76,14 @@ export interface Preset {
 }
 
 /**
- * What the report's pipeline did that our defaults don't: its data code (CS231n's) subtracts the
- * training mean image and keeps the 0–255 scale. With the report's N(0, 0.001²) init that is what
- * reproduces its first epochs (cross-checked in PyTorch: see docs/results.md).
+ * What the report's pipeline did that our defaults don't (both inferred, and cross-checked in
+ * PyTorch: see docs/results.md):
+ * - its data code (CS231n's) subtracts the training mean image and keeps the 0–255 scale; with the
+ *   report's N(0, 0.001²) init that is what reproduces its first epochs;
+ * - its model (CS231n-style) adds L2 regularisation: the report's loss "fluctuates around 0.016"
+ *   once converged, which is ½λ‖W‖² at λ = 1e-3 (without it the loss falls to ~1e-4).
  */
-const REPORT_BASE: Partial<RunConfig> = { normalization: 'center' };
+const REPORT_BASE: Partial<RunConfig> = { normalization: 'center', weightDecay: 1e-3 };
 
 /** The report's Table 1 configuration and each of its comparisons (on top of REPORT_BASE). */
 const REPORT_PRESETS: readonly Omit<Preset, 'group'>[] = [
