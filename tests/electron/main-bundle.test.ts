@@ -143,7 +143,7 @@ describe('Electron main bundle', () => {
 
   it('refuses bad arguments with the parser’s message and changes nothing', async () => {
     expect(await call('getRun', { id: 'x' })).toEqual({ ok: false, error: 'id must be a whole number.' });
-    expect(await call('createRun', { config: { epochs: 0 } })).toEqual({ ok: false, error: expect.stringMatching(/^Invalid run config: .*epochs/) });
+    expect(await call('createRun', { config: { epochs: 0 } })).toEqual({ ok: false, error: expect.stringMatching(/^Invalid run config: Epochs must be between 1/) });
     expect(await call('createRun', { config: {}, extra: 1 })).toEqual({ ok: false, error: expect.stringMatching(/Unknown parameter "extra"/) });
     expect(await call('listPresets', [1])).toEqual({ ok: false, error: 'params must be an object.' });
     expect(await call('getRun', { id: 999 })).toMatchObject({ ok: false });

@@ -78,7 +78,7 @@ describe('creating and reading runs', () => {
     const s = freshStore();
     s.registerDataset(MNIST);
     const before = snapshot(s.path);
-    expectStoreError(() => s.createRun(newRun({ config: { epochs: 0 } })), 'invalid', /Invalid run config: epochs must be between 1/);
+    expectStoreError(() => s.createRun(newRun({ config: { epochs: 0 } })), 'invalid', /Invalid run config: Epochs must be between 1/);
     expectStoreError(() => s.createRun(newRun({ config: { lerningRate: 1 } })), 'invalid', /Unknown setting "lerningRate"/);
     expectStoreError(() => s.createRun(newRun({ config: { dataset: 'fashion' } })), 'not_found', /No dataset "fashion". Known datasets: mnist/);
     expectStoreError(() => s.createRun(newRun({ name: '   ' })), 'invalid', /name must not be blank/);
@@ -97,7 +97,7 @@ describe('creating and reading runs', () => {
     const s = freshStore();
     s.registerDataset(MNIST);
     const before = snapshot(s.path);
-    expectStoreError(() => s.createRuns([newRun({ name: 'a' }), newRun({ name: 'b', config: { batchSize: -1 } })]), 'invalid', /^Run 2 of 2: Invalid run config: batchSize/);
+    expectStoreError(() => s.createRuns([newRun({ name: 'a' }), newRun({ name: 'b', config: { batchSize: -1 } })]), 'invalid', /^Run 2 of 2: Invalid run config: Batch size/);
     expect(snapshot(s.path)).toBe(before);
     const rs = s.createRuns([newRun({ name: 'a' }), newRun({ name: 'b', config: { batchSize: 100 } })]);
     expect(rs.map((r) => [r.name, r.config.batchSize])).toEqual([['a', 200], ['b', 100]]);
