@@ -43,7 +43,7 @@ function describeConfig(o: TrainOptions): string {
   const decay = c.decayFactor === 1 ? 'no decay' : `lr ×${c.decayFactor} per epoch after epoch ${c.decayStart}`;
   return [
     o.preset ? `preset ${o.preset}` : 'no preset',
-    `${opt}, lr ${c.learningRate}, ${decay}`,
+    `${opt}, lr ${c.learningRate}, ${decay}${c.weightDecay > 0 ? `, L2 λ ${c.weightDecay}` : ''}`,
     `batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, ${c.sampling} sampling`,
     `init ${c.init}${c.init === 'normal' ? ` (σ ${c.initStd})` : ''}, ${c.normalization}, seed ${c.seed}`,
   ].join(' · ');
