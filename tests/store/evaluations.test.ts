@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src-main/store/errors';
 import type { EvaluationInput, Store } from '../../src-main/store/types';
-import { raw, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
-
-function expectStoreError(fn: () => unknown, code: string, message: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(StoreError);
-  expect((err as StoreError).code).toBe(code);
-  expect((err as StoreError).message).toMatch(message);
-}
+import { expectStoreError, raw, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
 
 /** A deterministic fake evaluation of n images: label i % 10, mostly right, some 4→9 and 3→5 mistakes. */
 function fakeEvaluation(checkpointId: number, n: number): EvaluationInput {

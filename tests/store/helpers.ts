@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { openStore } from '../../src-main/store/db';
+import { StoreError } from '../../src-main/store/errors';
 import type { CheckpointInput, DatasetInput, IterationLoss, NewRun, Store, StoreOptions } from '../../src-main/store/types';
 import type { EpochMetrics } from '../../src-shared/engine/types';
 
@@ -38,6 +39,19 @@ export function freshStore(opts: StoreOptions = {}, path = tempDbPath()): Store 
   const s = openStore(path, opts);
   stores.push(s);
   return s;
+}
+
+/** Asserts that `fn` throws a StoreError with this code and a message matching `message`. */
+export function expectStoreError(fn: () => unknown, code: string, message: RegExp): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(StoreError);
+  expect((err as StoreError).code).toBe(code);
+  expect((err as StoreError).message).toMatch(message);
 }
 
 export const MNIST: DatasetInput = {

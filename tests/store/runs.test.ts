@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src-main/store/errors';
 import { DEFAULT_CONFIG } from '../../src-shared/config';
-import { MNIST, checkpoint, freshStore, losses, metrics, newRun, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
-
-function expectStoreError(fn: () => unknown, code: string, message: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(StoreError);
-  expect((err as StoreError).code).toBe(code);
-  expect((err as StoreError).message).toMatch(message);
-}
+import { MNIST, checkpoint, expectStoreError, freshStore, losses, metrics, newRun, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
 
 describe('datasets', () => {
   it('registers once, is idempotent for the same hash and refuses a different hash', () => {

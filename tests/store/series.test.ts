@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src-main/store/errors';
 import { LOSS_CHUNK } from '../../src-main/store/series';
-import { checkpoint, checkpointBytes, losses, metrics, newRun, raw, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
-
-function expectStoreError(fn: () => unknown, code: string, message: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(StoreError);
-  expect((err as StoreError).code).toBe(code);
-  expect((err as StoreError).message).toMatch(message);
-}
+import { checkpoint, checkpointBytes, expectStoreError, losses, metrics, newRun, raw, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
 
 describe('iteration losses', () => {
   it('stores every iteration across appends, epochs and chunk boundaries', () => {
