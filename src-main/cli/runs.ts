@@ -11,22 +11,14 @@
 // Exit codes: 0 done, 1 failure (unknown id, wrong state), 2 bad usage, 130 stopped by Ctrl-C.
 
 import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-shared/contract';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
 import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
+import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
 
-export interface CliIo {
-  stdout: TextSink;
-  stderr: TextSink;
-}
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_STOPPED = 130;
+export { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, type CliIo } from './common';
 
 const COMMANDS = ['list', 'show', 'export', 'resume', 'delete'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -206,19 +198,12 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
 /** Trains a resumed run in this process until it ends; Ctrl-C stops it with a checkpoint. */
 async function resume(wb: Workbench, id: number, checkpoint: number | undefined, io: CliIo): Promise<number> {
   // Listen before resuming: a run that cannot start fails at once, inside resumeRun.
-  const ended = new Map<number, RunStatus>();
-  let onEnd: (() => void) | null = null;
-  const offStatus = wb.events.on('runStatus', (s) => {
-    if (s.status !== 'queued' && s.status !== 'running') {
-      ended.set(s.runId, s.status);
-      onEnd?.();
-    }
-  });
+  const watch = watchRunEnds(wb);
   let row: RunRow;
   try {
     row = await wb.api.resumeRun(checkpoint === undefined ? { id } : { id, checkpointId: checkpoint });
   } catch (e) {
-    offStatus();
+    watch.off();
     throw e;
   }
   const runId = row.id;
@@ -253,20 +238,14 @@ async function resume(wb: Workbench, id: number, checkpoint: number | undefined,
   };
   process.on('SIGINT', onSigint);
   try {
-    const status = await new Promise<RunStatus>((resolve) => {
-      onEnd = () => {
-        const st = ended.get(runId);
-        if (st) resolve(st);
-      };
-      onEnd();
-    });
+    const status = await watch.ended(runId);
     if (tty) io.stderr.write('\r\x1b[2K');
     const final = await wb.api.getRun({ id: runId });
     io.stdout.write(`Run ${runId} ${final.status}${final.error ? `: ${final.error}` : ''}${final.testAccuracy !== null && status === 'completed' ? ` · test accuracy ${formatPercent(final.testAccuracy)}` : ''}.\n`);
     return status === 'completed' ? EXIT_OK : status === 'stopped' ? EXIT_STOPPED : EXIT_FAILURE;
   } finally {
     process.off('SIGINT', onSigint);
-    offStatus();
+    watch.off();
     offProgress();
     offEpoch();
   }
@@ -335,14 +314,4 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`runs: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = EXIT_FAILURE;
-    },
-  );
-}
+if (isProgram(import.meta.url)) runProgram('runs', main);

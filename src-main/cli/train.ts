@@ -7,7 +7,6 @@
 // `npm run runs -- resume ID`.
 // Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
 
-import { pathToFileURL } from 'node:url';
 import { createReferenceBackend, createTrainer, type Backend, type Dataset, type SolverTrainer } from '../../src-shared/engine';
 import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
 import type { EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
@@ -16,17 +15,8 @@ import { loadIdxFolder, loadMnist } from '../data/mnist';
 import { defaultDbPath } from '../store/index';
 import { helpText, parseTrainArgs, type BackendChoice, type TrainOptions } from './args';
 import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
-import { ProgressReporter, type TextSink } from './progress';
-
-export interface CliIo {
-  stdout: TextSink;
-  stderr: TextSink;
-}
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_STOPPED = 130;
+import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
+import { ProgressReporter } from './progress';
 
 /** Largest batch the backend must take: the training batch, and evaluation in chunks of at least 200. */
 function backendBatch(batchSize: number): number {
@@ -48,7 +38,6 @@ function describeConfig(o: TrainOptions): string {
     `init ${c.init}${c.init === 'normal' ? ` (σ ${c.initStd})` : ''}, ${c.normalization}, seed ${c.seed}`,
   ].join(' · ');
 }
-
 
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const parsed = parseTrainArgs(argv);
@@ -113,14 +102,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT_FAILURE;
   }
   // Listen before creating the run: a run that cannot start fails at once.
-  const ended = new Map<number, RunStatus>();
-  let onEnd: (() => void) | null = null;
-  const offStatus = wb.events.on('runStatus', (s) => {
-    if (s.status !== 'queued' && s.status !== 'running') {
-      ended.set(s.runId, s.status);
-      onEnd?.();
-    }
-  });
+  const watch = watchRunEnds(wb);
   try {
     let datasetId = 'mnist';
     if (options.dataDir) {
@@ -129,7 +111,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     }
     runId = (await wb.api.createRun({ config: { ...cfg, dataset: datasetId } })).id;
   } catch (e) {
-    offStatus();
+    watch.off();
     await wb.close();
     io.stderr.write(`train: cannot record the run: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
@@ -160,13 +142,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let t: EvaluationDetail;
   let run: RunRow;
   try {
-    status = await new Promise<RunStatus>((resolve) => {
-      onEnd = () => {
-        const st = ended.get(runId);
-        if (st) resolve(st);
-      };
-      onEnd();
-    });
+    status = await watch.ended(runId);
     progress.clear();
     run = await wb.api.getRun({ id: runId });
     if (status === 'failed' || status === 'interrupted') {
@@ -192,7 +168,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT_FAILURE;
   } finally {
     process.off('SIGINT', onSigint);
-    offStatus();
+    watch.off();
     offProgress();
     offEpoch();
     await wb.close();
@@ -212,19 +188,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isProgram(import.meta.url)) {
   // `npm run train | head`: a closed stdout ends the program quietly, not with an EPIPE trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(141); // 128 + SIGPIPE, as a shell reports it
     throw e;
   });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`train: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = EXIT_FAILURE;
-    },
-  );
+  runProgram('train', main);
 }
