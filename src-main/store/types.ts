@@ -3,6 +3,7 @@
 // validates its input first and throws StoreError (./errors) with a message for the user; a
 // rejected call changes nothing (each write is one transaction).
 import type { RunConfig } from '../../src-shared/config';
+import type { CheckpointRow } from '../../src-shared/contract';
 import type { EpochMetrics } from '../../src-shared/engine/types';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'interrupted', 'failed', 'diverged'] as const;
@@ -152,16 +153,8 @@ export interface CheckpointInput {
   formatVersion: number;
   data: Uint8Array;
 }
-export interface CheckpointRow {
-  id: number;
-  runId: number;
-  epoch: number;
-  iteration: number;
-  formatVersion: number;
-  byteLength: number;
-  sha256: string;
-  createdAt: number;
-}
+/** A checkpoint's metadata is the API's row as it is: the workbench returns it unchanged. */
+export type { CheckpointRow };
 export interface LoadedCheckpoint extends CheckpointRow {
   /** Verified against sha256. */
   data: Uint8Array;
