@@ -1,4 +1,5 @@
-// Small synthetic IDX files for the data tests.
+// Small synthetic IDX files for the data tests, and a helper to catch the errors they cause.
+import { IdxError } from '../../src-main/data/idx';
 
 export function u32be(n: number): number[] {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
@@ -22,4 +23,15 @@ export function labelFile(labels: ArrayLike<number>, opts: { magic?: number; dec
   out.set([...u32be(opts.magic ?? 2049), ...u32be(opts.declaredCount ?? labels.length)]);
   out.set(Array.from(labels), 8);
   return out;
+}
+
+/** Runs fn and returns the IdxError it throws; fails the test on success or on any other error type. */
+export function idxError(fn: () => unknown): IdxError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof IdxError) return e;
+    throw new Error(`expected an IdxError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+  }
+  throw new Error('expected an IdxError, but nothing was thrown');
 }

