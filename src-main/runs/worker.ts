@@ -7,7 +7,7 @@ import type { Backend } from '../../src-shared/engine/backend';
 import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
-import type { Dataset, Trainer } from '../../src-shared/engine/types';
+import type { Dataset, ImageSet, Trainer } from '../../src-shared/engine/types';
 import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
 import { loadIdxFolder, loadMnist } from '../data/mnist';
 import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
@@ -20,11 +20,12 @@ function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 function loadDataset(ref: DatasetRef): Dataset {
-  const ds = ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
-  return ds;
+  return ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
 }
 
-function makeBackend(choice: BackendChoice, maxBatch: number): Backend {
+/** A backend whose buffers take the training batch, and evaluation in chunks of at least 200 (as the CLI). */
+function makeBackend(choice: BackendChoice, batchSize: number): Backend {
+  const maxBatch = Math.max(batchSize, 200);
   if (choice === 'reference') return createReferenceBackend(maxBatch);
   if (choice === 'wasm') return createWasmBackend(maxBatch);
   try {
@@ -38,13 +39,26 @@ function checkpointOf(t: Trainer): CheckpointPayload {
   return { epoch: t.epoch, iteration: t.iteration, formatVersion: CHECKPOINT_VERSION, data: t.checkpoint() };
 }
 
+function postReady(dataset: Dataset, backend: Backend, t: Trainer): void {
+  post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: t.epoch, iteration: t.iteration, itersPerEpoch: t.itersPerEpoch });
+}
+
+/** Evaluates on the test set and posts the result, its arrays transferred (they are fresh). */
+function postEvaluation(t: Trainer, test: ImageSet): void {
+  const ev = t.evaluate(test);
+  const labels = new Uint8Array(test.labels);
+  post(
+    { type: 'evaluation', evaluation: { count: ev.count, accuracy: ev.accuracy, loss: ev.loss, confusion: ev.confusion, labels, predicted: ev.predicted, probabilities: ev.probabilities } },
+    [ev.confusion.buffer, labels.buffer, ev.predicted.buffer, ev.probabilities.buffer] as ArrayBuffer[],
+  );
+}
+
 function train(task: TrainTask): void {
   const stop = new Int32Array(task.stopFlag);
   const dataset = loadDataset(task.dataset);
-  // Buffers for the training batch, and for evaluation in chunks of at least 200 (as the CLI).
-  const backend = makeBackend(task.backend, Math.max(task.config.batchSize, 200));
+  const backend = makeBackend(task.backend, task.config.batchSize);
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
-  post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: trainer.epoch, iteration: trainer.iteration, itersPerEpoch: trainer.itersPerEpoch });
+  postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
 
   const cfg = task.config;
@@ -97,21 +111,17 @@ function train(task: TrainTask): void {
       itersSincePost = 0;
     }
   }
-  const ev = trainer.evaluate(dataset.test);
-  const labels = new Uint8Array(dataset.test.labels);
-  post({ type: 'evaluation', evaluation: { count: ev.count, accuracy: ev.accuracy, loss: ev.loss, confusion: ev.confusion, labels, predicted: ev.predicted, probabilities: ev.probabilities } });
+  postEvaluation(trainer, dataset.test);
   post({ type: 'done' });
 }
 
 function evaluate(task: EvaluateTask): void {
   const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, Math.max(task.config.batchSize, 200));
+  const backend = makeBackend(task.backend, task.config.batchSize);
   const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
-  post({ type: 'ready', datasetHash: dataset.hash, backend: backend.name, epoch: trainer.epoch, iteration: trainer.iteration, itersPerEpoch: trainer.itersPerEpoch });
+  postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
-  const ev = trainer.evaluate(dataset.test);
-  const labels = new Uint8Array(dataset.test.labels);
-  post({ type: 'evaluation', evaluation: { count: ev.count, accuracy: ev.accuracy, loss: ev.loss, confusion: ev.confusion, labels, predicted: ev.predicted, probabilities: ev.probabilities } });
+  postEvaluation(trainer, dataset.test);
   post({ type: 'done' });
 }
 
