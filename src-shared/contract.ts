@@ -9,6 +9,7 @@
 // host encodes them; IPC clones them).
 
 import { CONFIG_KEYS, FIELDS, PRESETS, validateRunConfig, type Preset, type RunConfig } from './config';
+import type { EpochMetrics } from './engine/types';
 import { gridProduct, gridSize, type ClassMetrics, type ConfigDifference, type MisclassifiedSets } from './metrics';
 
 /** An error whose message is meant for the user (bad input, unknown id, wrong state). */
@@ -241,6 +242,22 @@ export interface EpochRow {
   meanIterationLoss: number | null;
   durationMs: number;
   imagesPerSecond: number;
+}
+
+/** An epoch's metrics as the API shows them: a non-finite accuracy or loss (a diverged run) becomes null. */
+export function epochRow(m: EpochMetrics): EpochRow {
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    epoch: m.epoch,
+    trainAccuracy: finite(m.trainAccuracy),
+    trainLoss: finite(m.trainLoss),
+    valAccuracy: finite(m.valAccuracy),
+    valLoss: finite(m.valLoss),
+    learningRate: m.learningRate,
+    meanIterationLoss: finite(m.meanIterationLoss),
+    durationMs: m.durationMs,
+    imagesPerSecond: m.imagesPerSecond,
+  };
 }
 
 export interface RunMetrics {

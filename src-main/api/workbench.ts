@@ -14,6 +14,7 @@ import { autoRunName, PRESETS, presetConfig, type RunConfig } from '../../src-sh
 import {
   ApiError,
   contract,
+  epochRow,
   parseCreateRun,
   parseCreateSweep,
   parseListPredictions,
@@ -41,7 +42,7 @@ import { IdxError } from '../data/idx';
 import { locateIdxFiles, loadIdxFolder, loadMnist, IDX_FILES } from '../data/mnist';
 import type { DatasetRef, BackendChoice } from '../runs/protocol';
 import { RunSupervisor } from '../runs/supervisor';
-import { openStore, StoreError, type EpochMetricsRow, type EvaluationRow, type NewRun, type RunRow as StoreRunRow, type Store } from '../store/index';
+import { openStore, StoreError, type EvaluationRow, type NewRun, type RunRow as StoreRunRow, type Store } from '../store/index';
 import { EventHub, type WorkbenchEvents } from './events';
 import { APP_VERSION, ENGINE_VERSION } from './versions';
 
@@ -87,20 +88,6 @@ function slug(s: string): string {
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
-
-function epochRow(m: EpochMetricsRow): EpochRow {
-  return {
-    epoch: m.epoch,
-    trainAccuracy: finite(m.trainAccuracy),
-    trainLoss: finite(m.trainLoss),
-    valAccuracy: finite(m.valAccuracy),
-    valLoss: finite(m.valLoss),
-    learningRate: m.learningRate,
-    meanIterationLoss: finite(m.meanIterationLoss),
-    durationMs: m.durationMs,
-    imagesPerSecond: m.imagesPerSecond,
-  };
-}
 
 function summaryOf(e: EvaluationRow): EvaluationSummary {
   return { id: e.id, runId: e.runId, checkpointId: e.checkpointId, split: 'test', accuracy: e.accuracy, loss: finite(e.loss), count: e.count, createdAt: e.createdAt };

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EventMap, RunStatus } from '../../src-shared/contract';
+import { epochRow, type EventMap, type RunStatus } from '../../src-shared/contract';
 import { StoreError, type CheckpointRow, type EvaluationRow, type RunRow, type Store } from '../store/index';
 import {
   DEFAULT_PROGRESS_INTERVAL_MS,
@@ -293,22 +293,7 @@ export class RunSupervisor {
             ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
           });
           if (checkpointId !== null) a.lastCheckpointId = checkpointId;
-          const e = m.metrics;
-          const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
-          this.opts.emit('runEpoch', {
-            runId,
-            metrics: {
-              epoch: e.epoch,
-              trainAccuracy: num(e.trainAccuracy),
-              trainLoss: num(e.trainLoss),
-              valAccuracy: num(e.valAccuracy),
-              valLoss: num(e.valLoss),
-              learningRate: e.learningRate,
-              meanIterationLoss: num(e.meanIterationLoss),
-              durationMs: e.durationMs,
-              imagesPerSecond: e.imagesPerSecond,
-            },
-          });
+          this.opts.emit('runEpoch', { runId, metrics: epochRow(m.metrics) });
           return;
         }
         case 'stopped': {
