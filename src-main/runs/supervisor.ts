@@ -45,6 +45,8 @@ export interface SupervisorOptions {
 interface Active {
   runId: number;
   epochs: number;
+  /** The dataset's registered content hash, which the worker's 'ready' must report. */
+  datasetHash: string;
   worker: Worker;
   stopFlag: Int32Array;
   heartbeat: ReturnType<typeof setInterval>;
@@ -207,6 +209,7 @@ export class RunSupervisor {
     const a: Active = {
       runId,
       epochs: run.config.epochs,
+      datasetHash: dataset.hash,
       worker,
       stopFlag: new Int32Array(shared),
       heartbeat: setInterval(() => this.beat(a), this.opts.heartbeatMs ?? 2000),
@@ -240,9 +243,7 @@ export class RunSupervisor {
   /** The checkpoint a queued run continues from: its own latest (after a resume), its fork's, or none. */
   private startCheckpoint(run: RunRow): { id: number; data: Uint8Array } | null {
     if (run.progress.iteration === 0) return null;
-    let cp: CheckpointRow | undefined;
-    const own = this.store.listCheckpoints(run.id);
-    cp = own.filter((c) => c.iteration === run.progress.iteration).pop();
+    let cp: CheckpointRow | undefined = this.store.listCheckpoints(run.id).filter((c) => c.iteration === run.progress.iteration).pop();
     if (!cp && run.forkedFrom?.checkpointId) cp = this.store.getCheckpoint(run.forkedFrom.checkpointId);
     if (!cp || cp.iteration !== run.progress.iteration) {
       throw new Error(`run ${run.id} stands at iteration ${run.progress.iteration} but has no checkpoint there to continue from.`);
@@ -266,7 +267,7 @@ export class RunSupervisor {
     try {
       switch (m.type) {
         case 'ready': {
-          const expected = this.opts.datasetRef(this.store.getRun(runId).config.dataset).hash;
+          const expected = a.datasetHash;
           if (m.datasetHash !== expected) throw new Error(`The dataset's files changed since it was registered (hash ${m.datasetHash.slice(0, 12)}…, expected ${expected.slice(0, 12)}…).`);
           return;
         }
