@@ -467,6 +467,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
 
     compareRuns: ({ runIds }) => {
       const rows = runIds.map((id) => store.getRun(id));
+      const runRows = rows.map(toRow);
       const metrics = store.getMetricsOfRuns(runIds);
       const evals = runIds.map(latestTestEvaluation);
       const finals: FinalMetrics[] = rows.map((r, i) => {
@@ -481,13 +482,13 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
           testAccuracy: evals[i]?.accuracy ?? null,
           testLoss: evals[i] ? finite(evals[i]!.loss) : null,
           evaluationId: evals[i]?.id ?? null,
-          durationMs: toRow(r).durationMs,
+          durationMs: runRows[i].durationMs,
         };
       });
       const [ea, eb] = evals;
       const sameTestSet = rows[0].datasetId === rows[1].datasetId;
       const out: Comparison = {
-        runs: rows.map(toRow),
+        runs: runRows,
         configDiff: configDiff(rows.map((r) => r.config as unknown as Record<string, unknown>)),
         finals,
         pair:
