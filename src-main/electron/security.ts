@@ -4,10 +4,7 @@
 // only when they are http(s), through shell.openExternal.
 import { shell, type Session, type WebContents, type WebPreferences } from 'electron';
 import { fileURLToPath } from 'node:url';
-
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+import { RENDERER_CSP } from '../web/csp';
 
 export function secureWebPreferences(preloadPath: string, devTools: boolean): WebPreferences {
   return {
@@ -74,7 +71,7 @@ export function hardenSession(ses: Session, dev: boolean): void {
   ses.setPermissionCheckHandler(() => false);
   if (!dev) {
     ses.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
     });
   }
 }

@@ -16,6 +16,7 @@ import { extname, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { EVENT_NAMES, type EventMap, type EventName, type WorkbenchApi } from '../../src-shared/contract';
 import { invoke, isMethodName, toWireJson, fromWireJson } from '../../src-shared/wire';
+import { RENDERER_CSP } from './csp';
 
 /** What the host needs from the workbench (the object createWorkbench returns has these). */
 export interface WorkbenchHandle {
@@ -48,8 +49,6 @@ export interface WebHost {
 
 export const TOKEN_HEADER = 'x-workbench-token';
 export const DEFAULT_MAX_BODY = 1024 * 1024;
-
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -192,7 +191,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       'cache-control': real.endsWith('.html') ? 'no-store' : 'no-cache',
     };
     if (real.endsWith('.html')) {
-      headers['content-security-policy'] = CSP;
+      headers['content-security-policy'] = RENDERER_CSP;
       headers['x-frame-options'] = 'DENY';
     }
     res.writeHead(200, headers);
