@@ -21,8 +21,8 @@ import { hardenContents, hardenSession, rendererUrlMatcher, secureWebPreferences
 const here = dirname(fileURLToPath(import.meta.url));
 const preloadPath = join(here, '../preload/index.cjs');
 const rendererIndex = join(here, '../renderer/index.html');
-const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
 const isDev = !app.isPackaged;
+const devServerUrl = isDev ? process.env.ELECTRON_RENDERER_URL : undefined;
 const isOurUrl = rendererUrlMatcher(rendererIndex, devServerUrl);
 const windows = new Set<BrowserWindow>();
 
@@ -68,7 +68,7 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession, devServerUrl !== undefined);
   const dbPath = process.env[DB_ENV] || join(app.getPath('userData'), 'workbench.sqlite');
   const nativeBinding = electronSqliteBinding(app.getAppPath());
-  const workbench = await createWorkbench({ dbPath, ...(nativeBinding ? { nativeBinding } : {}) });
+  const workbench = createWorkbench({ dbPath, ...(nativeBinding ? { nativeBinding } : {}) });
 
   bindIpc(ipcMain, workbench.api, { windows: () => windows, isOurUrl });
   forwardEvents(workbench.events, () => windows);
