@@ -6,8 +6,9 @@ import type { RunConfig } from '../../src-shared/config';
 import type { CheckpointRow } from '../../src-shared/contract';
 import type { EpochMetrics } from '../../src-shared/engine/types';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'interrupted', 'failed', 'diverged'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+// The statuses are the contract's (one list for the store, the API and the UI).
+import { RUN_STATUSES, type RunStatus } from '../../src-shared/contract';
+export { RUN_STATUSES, type RunStatus };
 
 /**
  * Allowed status changes through setRunStatus. Back to 'queued' only through resumeRun (from
