@@ -12,28 +12,27 @@ export function softmaxCrossEntropyForward(probs: Floats, logits: Floats, labels
   let total = 0;
   for (let n = 0; n < N; n++) {
     const r = n * K;
-    let m = logits[r];
-    for (let k = 1; k < K; k++) if (logits[r + k] > m) m = logits[r + k];
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[r + k] - m);
-    for (let k = 0; k < K; k++) probs[r + k] = Math.exp(logits[r + k] - m) / sum;
     const y = labels[n];
     if (y >= K) throw new Error(`Label ${y} at batch position ${n} is out of range 0..${K - 1}.`);
-    total += Math.log(sum) - (logits[r + y] - m);
+    const { max, sum } = softmaxRow(probs, logits, r, K);
+    total += Math.log(sum) - (logits[r + y] - max);
   }
   return total / N;
 }
 
 /** Softmax only (inference): probs (N,K) = softmax(logits). */
 export function softmaxForward(probs: Floats, logits: Floats, N: number, K: number): void {
-  for (let n = 0; n < N; n++) {
-    const r = n * K;
-    let m = logits[r];
-    for (let k = 1; k < K; k++) if (logits[r + k] > m) m = logits[r + k];
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[r + k] - m);
-    for (let k = 0; k < K; k++) probs[r + k] = Math.exp(logits[r + k] - m) / sum;
-  }
+  for (let n = 0; n < N; n++) softmaxRow(probs, logits, n * K, K);
+}
+
+/** One row, numerically stable: probs[r..r+K) = exp(l − max) / sum; returns max and sum. */
+function softmaxRow(probs: Floats, logits: Floats, r: number, K: number): { max: number; sum: number } {
+  let max = logits[r];
+  for (let k = 1; k < K; k++) if (logits[r + k] > max) max = logits[r + k];
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += Math.exp(logits[r + k] - max);
+  for (let k = 0; k < K; k++) probs[r + k] = Math.exp(logits[r + k] - max) / sum;
+  return { max, sum };
 }
 
 /** d(mean loss)/d(logits) = (probs − onehot(y)) / N, ADDED into dlogits (N,K). */
