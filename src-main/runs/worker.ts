@@ -7,7 +7,7 @@ import type { Backend } from '../../src-shared/engine/backend';
 import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
-import type { Dataset, ImageSet, Trainer } from '../../src-shared/engine/types';
+import type { Dataset, ImageSet, IterationInfo, Trainer } from '../../src-shared/engine/types';
 import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
 import { loadIdxFolder, loadMnist } from '../data/mnist';
 import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
@@ -67,6 +67,29 @@ function train(task: TrainTask): void {
   let lastPost = performance.now();
   let itersSincePost = 0;
   let emaIps = 0;
+  /** Posts a progress message with the losses pending so far and restarts the throttle window. */
+  const postProgress = (info: IterationInfo, now: number): void => {
+    if (itersSincePost > 0 && now > lastPost) {
+      const ips = (itersSincePost * cfg.batchSize * 1000) / (now - lastPost);
+      emaIps = emaIps === 0 ? ips : 0.7 * emaIps + 0.3 * ips;
+    }
+    const left = totalIters - info.iteration;
+    post({
+      type: 'progress',
+      losses: pending,
+      epoch: info.epoch,
+      iteration: info.iteration,
+      iterationInEpoch: info.iterationInEpoch,
+      itersPerEpoch: info.itersPerEpoch,
+      loss: info.loss,
+      learningRate: info.learningRate,
+      imagesPerSecond: emaIps,
+      etaSeconds: emaIps > 0 ? (left * cfg.batchSize) / emaIps : null,
+    });
+    pending = [];
+    lastPost = now;
+    itersSincePost = 0;
+  };
   while (!trainer.done) {
     if (Atomics.load(stop, 0) === 1) {
       const cp = checkpointOf(trainer);
@@ -81,35 +104,18 @@ function train(task: TrainTask): void {
       return;
     }
     if (info.epochEnd) {
+      // Every epoch ends with a progress message, however short the epoch: a run that finishes
+      // inside one throttle window still reports where it stands (live views and the CLI need
+      // it). Its losses travel with the epoch's metrics (one transaction), so it carries none.
       const due = info.epoch % cfg.checkpointEvery === 0 || info.epoch === cfg.epochs;
       const cp = due ? checkpointOf(trainer) : null;
       post({ type: 'epoch', losses: pending, metrics: info.epochEnd, checkpoint: cp }, cp ? [cp.data.buffer as ArrayBuffer] : []);
       pending = [];
-      lastPost = performance.now();
-      itersSincePost = 0;
+      postProgress(info, performance.now());
       continue;
     }
     const now = performance.now();
-    if (now - lastPost >= task.progressIntervalMs) {
-      const ips = (itersSincePost * cfg.batchSize * 1000) / (now - lastPost);
-      emaIps = emaIps === 0 ? ips : 0.7 * emaIps + 0.3 * ips;
-      const left = totalIters - info.iteration;
-      post({
-        type: 'progress',
-        losses: pending,
-        epoch: info.epoch,
-        iteration: info.iteration,
-        iterationInEpoch: info.iterationInEpoch,
-        itersPerEpoch: info.itersPerEpoch,
-        loss: info.loss,
-        learningRate: info.learningRate,
-        imagesPerSecond: emaIps,
-        etaSeconds: emaIps > 0 ? (left * cfg.batchSize) / emaIps : null,
-      });
-      pending = [];
-      lastPost = now;
-      itersSincePost = 0;
-    }
+    if (now - lastPost >= task.progressIntervalMs) postProgress(info, now);
   }
   postEvaluation(trainer, dataset.test);
   post({ type: 'done' });
