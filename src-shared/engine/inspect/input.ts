@@ -15,28 +15,33 @@ const PAD = (INPUT_SIZE - IMAGE_SIZE) >> 1; // 2
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE; // 784
 export const INPUT_PIXELS = INPUT_SIZE * INPUT_SIZE; // 1024
 
-/** The normalised value of one pixel, as BatchWriter's table rounds it (float32). */
-function normalised(p: number, stats: NormStats): number {
-  return Math.fround((p / 255 - stats.mean) / stats.std);
-}
+/**
+ * How the input is rounded: 'float32' as BatchWriter's table and the network's float32 input do
+ * (the default), 'float64' not at all (finite-difference checks nudge pixels by tiny amounts).
+ */
+export type InputPrecision = 'float32' | 'float64';
+
+const identity = (v: number): number => v;
 
 /**
  * Writes the padded, normalised input (1, 1, 32, 32) of one 28×28 image into `out` at `at`.
  * `pixels` holds 784 values 0–255 row-major (bytes or reals). Float32 outputs equal BatchWriter's.
  */
-export function writeInput(out: Float32Array | Float64Array, at: number, pixels: ArrayLike<number>, stats: NormStats, pixelOffset = 0): void {
+export function writeInput(out: Float32Array | Float64Array, at: number, pixels: ArrayLike<number>, stats: NormStats, pixelOffset = 0, precision: InputPrecision = 'float32'): void {
   if (pixelOffset < 0 || pixelOffset + PIXELS > pixels.length) throw new Error(`writeInput: need ${PIXELS} pixels at offset ${pixelOffset} (have ${pixels.length}).`);
   if (at < 0 || at + INPUT_PIXELS > out.length) throw new Error(`writeInput: the output needs ${INPUT_PIXELS} floats at ${at}.`);
   const mean = stats.meanImage;
   if (mean && mean.length !== PIXELS) throw new Error(`writeInput: the mean image must have ${PIXELS} pixels.`);
-  const bg = normalised(0, stats);
+  const round = precision === 'float32' ? Math.fround : identity;
+  const normalised = (p: number): number => round((p / 255 - stats.mean) / stats.std);
+  const bg = normalised(0);
   out.fill(bg, at, at + INPUT_PIXELS);
   for (let r = 0; r < IMAGE_SIZE; r++) {
     const row = at + (r + PAD) * INPUT_SIZE + PAD;
     for (let c = 0; c < IMAGE_SIZE; c++) {
       const p = pixels[pixelOffset + r * IMAGE_SIZE + c];
-      const v = normalised(p, stats);
-      out[row + c] = mean ? Math.fround(v - Math.fround(mean[r * IMAGE_SIZE + c])) : v;
+      const v = normalised(p);
+      out[row + c] = mean ? round(v - round(mean[r * IMAGE_SIZE + c])) : v;
     }
   }
 }
