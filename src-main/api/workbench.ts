@@ -20,7 +20,7 @@ import { checkLeaseTiming } from '../runs/lease';
 import type { BackendChoice } from '../runs/protocol';
 import { requeueStored, watchStaleRuns } from '../runs/recovery';
 import { RunSupervisor } from '../runs/supervisor';
-import { openStore, StoreError, type Store } from '../store/index';
+import { openStore, sqliteStoreError, StoreError, type Store, type StoreOptions } from '../store/index';
 import { catalogMethods } from './catalog';
 import type { Methods, WorkbenchContext } from './context';
 import { datasetMethods, Datasets } from './datasets';
@@ -50,6 +50,12 @@ export interface WorkbenchOptions {
   progressIntervalMs?: number;
   backend?: BackendChoice;
   workerPath?: string;
+  /** Open the database for reading only (the CLI's list, show and export): nothing is ever written. */
+  readonly?: boolean;
+  /** Evaluations that may wait for a thread at once (default 16); more are refused with a message. */
+  maxWaitingEvaluations?: number;
+  /** Store settings for tests (e.g. maxSizeBytes, to fill the disk on cue). */
+  storeOptions?: Pick<StoreOptions, 'maxSizeBytes' | 'busyTimeoutMs'>;
 }
 
 export interface Workbench {
@@ -62,9 +68,10 @@ export interface Workbench {
   readonly supervisor: RunSupervisor;
 }
 
-/** Store and dataset errors are the user's to fix: they travel as ApiError with their message. */
-function forUser(e: unknown): unknown {
-  if (e instanceof StoreError && e.code !== 'version') return new ApiError(e.message);
+/** Store, SQLite and dataset errors are the user's to act on: they travel as ApiError with their message. */
+function forUser(e: unknown, dbPath: string): unknown {
+  const store = e instanceof StoreError ? e : sqliteStoreError(e, dbPath);
+  if (store && store.code !== 'version') return new ApiError(store.message);
   if (e instanceof IdxError) return new ApiError(e.message);
   return e;
 }
@@ -76,7 +83,11 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const staleAfterMs = opts.staleAfterMs ?? 15_000;
   const heartbeatMs = opts.heartbeatMs ?? Math.min(2000, Math.floor(staleAfterMs / 3));
   checkLeaseTiming({ leaseMs: staleAfterMs, renewMs: heartbeatMs });
-  const store = openStore(opts.dbPath, opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {});
+  const store = openStore(opts.dbPath, {
+    ...(opts.nativeBinding !== undefined ? { nativeBinding: opts.nativeBinding } : {}),
+    ...(opts.readonly ? { readonly: true } : {}),
+    ...opts.storeOptions,
+  });
   const hub = new EventHub();
   const emit = hub.emit.bind(hub);
   const datasets = new Datasets(store, resolve(opts.datasetsDir ?? join(dirname(resolve(opts.dbPath)), 'datasets')));
@@ -90,6 +101,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     lease: { leaseMs: staleAfterMs, renewMs: heartbeatMs },
     ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
     ...(opts.workerPath !== undefined ? { workerPath: opts.workerPath } : {}),
+    ...(opts.maxWaitingEvaluations !== undefined ? { maxWaitingEvaluations: opts.maxWaitingEvaluations } : {}),
   });
   const stopWatching = watchStaleRuns(store, staleAfterMs, emit);
 
@@ -112,12 +124,12 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
       try {
         return await fn(params);
       } catch (e) {
-        throw forUser(e);
+        throw forUser(e, opts.dbPath);
       }
     };
   }
 
-  if (opts.autoStart ?? true) requeueStored(store, (id) => supervisor.enqueue(id));
+  if ((opts.autoStart ?? true) && !store.readonly) requeueStored(store, (id) => supervisor.enqueue(id));
 
   return {
     api: api as unknown as WorkbenchApi,

@@ -135,13 +135,15 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let t: EvaluationDetail;
   let run: RunRow;
   try {
-    status = await watch.ended(runId);
+    const end = await watch.ended(runId);
+    status = end.status;
     progress.clear();
-    run = await wb.api.getRun({ id: runId });
     if (status === 'failed' || status === 'interrupted') {
-      io.stderr.write(`train: training failed: ${run.error ?? status}\n`);
+      // The event's reason: when the database itself failed, the run's row may not hold it.
+      io.stderr.write(`train: training failed: ${end.error ?? status}\n`);
       return EXIT_FAILURE;
     }
+    run = await wb.api.getRun({ id: runId });
     if (status === 'diverged') {
       const d = run.divergedAt!;
       const [m] = await wb.api.getMetrics({ runIds: [runId] });

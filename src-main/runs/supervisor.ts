@@ -95,6 +95,11 @@ export class RunSupervisor {
     return this.active.get(runId)?.threads ?? null;
   }
 
+  /** Threads held now by runs and evaluations (the one an evaluation may borrow included). */
+  threadsInUse(): number {
+    return this.budget.inUse;
+  }
+
   isActive(runId: number): boolean {
     return this.active.has(runId) || this.queue.includes(runId);
   }

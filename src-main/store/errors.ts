@@ -1,10 +1,12 @@
 // Errors the store throws. `code` lets the API map them (not_found → 404-ish, invalid → 400-ish,
 // conflict → 409-ish); `message` is written for a user.
 //   lease     the caller no longer holds the run it writes (another process took it over)
-//   readonly  the store was opened read-only, or refuses writes to a damaged file
+//   readonly  the store was opened read-only, or the file cannot be written here
+//   damaged   the file failed PRAGMA quick_check: nothing is written to it (the message says how to recover)
 //   foreign   the file is not a workbench database (another application's SQLite file)
+//   io        the disk is full or failed; busy: another process held the lock too long
 
-export type StoreErrorCode = 'not_found' | 'invalid' | 'conflict' | 'corrupt' | 'version' | 'lease' | 'readonly' | 'foreign';
+export type StoreErrorCode = 'not_found' | 'invalid' | 'conflict' | 'corrupt' | 'version' | 'lease' | 'readonly' | 'damaged' | 'foreign' | 'io' | 'busy';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -241,6 +241,8 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** The clock (ms since epoch); tests inject one. */
   now?: () => number;
+  /** Caps the database file's size: writes past it fail as on a full disk (tests use it to fill the disk on cue). */
+  maxSizeBytes?: number;
 }
 
 /** What a run's owner may write while it holds the run's lease (RunWriter). */
@@ -265,8 +267,12 @@ export interface RunWriter {
 export interface Store {
   readonly path: string;
   readonly schemaVersion: number;
-  /** Opened read-only (reads work; every write throws StoreError 'readonly'). */
+  /** Nothing can be written (opened read-only, the file is not writable, or it is damaged); reads work. */
   readonly readonly: boolean;
+  /** Why writes are refused, in a sentence for the user (null: they are not). */
+  readonly readonlyReason: string | null;
+  /** What PRAGMA quick_check found wrong at open and how to recover, or null for a healthy file. */
+  readonly damage: string | null;
   close(): void;
   /** This connection's settings as SQLite reports them (diagnostics, tests). */
   connectionSettings(): { journalMode: string; foreignKeys: boolean; synchronous: 'off' | 'normal' | 'full' | 'extra'; busyTimeoutMs: number };

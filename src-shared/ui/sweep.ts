@@ -6,6 +6,7 @@ import { FIELDS, validateRunConfig, type RunConfig } from '../config';
 import { parseNumberText } from './form';
 import { ApiError, MAX_SWEEP_RUNS, sweepConfigs } from '../contract';
 import { gridSize } from '../metrics';
+import { hasOwn } from '../limits';
 
 export { MAX_SWEEP_RUNS };
 
@@ -20,7 +21,7 @@ export type AxisParse = { ok: true; axis: SweepAxis } | { ok: false; error: stri
 
 /** "0.001, 0.01 ,0.1" for learningRate → [0.001, 0.01, 0.1]; each value checked against the schema. */
 export function parseSweepAxis(field: string, text: string): AxisParse {
-  if (!(field in FIELDS)) return { ok: false, error: `Unknown setting "${field}".` };
+  if (!hasOwn(FIELDS, field)) return { ok: false, error: `Unknown setting "${field}".` };
   const key = field as keyof RunConfig;
   if (key === 'dataset') return { ok: false, error: 'The dataset cannot be swept.' };
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
