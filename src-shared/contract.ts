@@ -25,6 +25,7 @@ import type {
   RunRow,
   RunStatus,
   RunFilter,
+  QueueStatus,
 } from './api-rows';
 import {
   asObject,
@@ -217,6 +218,9 @@ export const contract = {
     },
   ),
   exportCheckpoint: method<{ id: number }, ExportFile>('A checkpoint\'s serialised state (weights, optimiser, PRNG) as bytes. {id}', idParams),
+
+  // Where runs train ------------------------------------------------------------------------------
+  getQueueStatus: method<void, QueueStatus | null>('The training queue (agents on other machines), or null when runs train here only.', noParams),
 } as const;
 
 export type Contract = typeof contract;
@@ -271,6 +275,8 @@ export interface EventMap {
   runEpoch: { runId: number; metrics: EpochRow };
   /** A run was created, edited (name, tags, notes) or deleted: lists should refresh. */
   runChanged: { runId: number; change: 'created' | 'updated' | 'deleted' };
+  /** The training queue became reachable or unreachable, or its counts changed. */
+  queueStatus: QueueStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged'];
+export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged', 'queueStatus'];
