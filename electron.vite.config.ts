@@ -30,8 +30,12 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
+    // `@shared/x` is src-shared/x: the one layer the renderer may import (eslint.config.js).
+    resolve: { alias: { '@shared': resolve(__dirname, 'src-shared') } },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      // electron-vite leaves the renderer unminified by default; ship it minified.
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
     },
     plugins: [vue()],

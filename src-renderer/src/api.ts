@@ -4,10 +4,10 @@
 // contract's method list, and both are typed as WorkbenchClient. Nothing else in the renderer
 // knows which host it runs in.
 
-import { METHOD_NAMES } from '../../src-shared/contract';
-import { fromWireJson, isEventName, toWireJson, unwrap, type AllEventMap, type AnyEventName, type WorkbenchClient } from '../../src-shared/wire';
+import { METHOD_NAMES } from '@shared/contract';
+import { fromWireJson, isEventName, toWireJson, unwrap, type AllEventMap, type AnyEventName, type WorkbenchClient } from '@shared/wire';
 
-export type { WorkbenchClient } from '../../src-shared/wire';
+export type { WorkbenchClient } from '@shared/wire';
 
 export const TOKEN_HEADER = 'x-workbench-token';
 const TOKEN_KEY = 'workbench-token';

@@ -2,8 +2,8 @@
 // confusion and misclassified sets), every run's metrics for the overlaid curves, the first two
 // runs' evaluations, and their mistakes (for the galleries' captions).
 import { computed, shallowRef, watch } from 'vue';
-import type { Comparison, EvaluationDetail, PredictionRow, RunMetrics } from '../../../src-shared/contract';
-import { runColors } from '../../../src-shared/ui/colors';
+import type { Comparison, EvaluationDetail, PredictionRow, RunMetrics } from '@shared/contract';
+import { runColors } from '@shared/ui/colors';
 import { api } from '../api';
 import { useAsync } from './async';
 

@@ -1,9 +1,9 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
 import { computed, reactive, ref, watch } from 'vue';
-import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '../../../src-shared/config';
-import type { DatasetRow, RunRow } from '../../../src-shared/contract';
-import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
+import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '@shared/config';
+import type { DatasetRow, RunRow } from '@shared/contract';
+import { matchingPreset, parseForm, textsOf, type FormTexts } from '@shared/ui/form';
 import { api } from '../api';
 import { messageOf, useAsync } from './async';
 

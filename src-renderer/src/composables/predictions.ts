@@ -1,9 +1,9 @@
 // The misclassified gallery's state: filters (true class, predicted class, wrong only), sort by
 // confidence, paging; fetches a page of predictions and then their digits.
 import { reactive, ref, shallowRef, watch } from 'vue';
-import type { PredictionQuery, PredictionRow, PredictionSort } from '../../../src-shared/contract';
-import { topK } from '../../../src-shared/ui/chartData';
-import { formatPercent } from '../../../src-shared/ui/format';
+import type { PredictionQuery, PredictionRow, PredictionSort } from '@shared/contract';
+import { topK } from '@shared/ui/chartData';
+import { formatPercent } from '@shared/ui/format';
 import { api } from '../api';
 import { messageOf } from './async';
 import { loadDigits, type Digit, type GalleryItem } from './digits';

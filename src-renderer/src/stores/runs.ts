@@ -4,7 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import { messageOf } from '../composables/async';
-import type { RunQuery, RunRow, RunSortKey, RunStatus } from '../../../src-shared/contract';
+import type { RunQuery, RunRow, RunSortKey, RunStatus } from '@shared/contract';
 
 export const PAGE_SIZE = 50;
 
