@@ -57,8 +57,8 @@ export function legendLabels(text: string) {
     color: text,
     usePointStyle: true,
     pointStyle: 'line' as const,
-    boxWidth: 28,
-    boxHeight: 10,
+    // the width of the line sample (chart.js sizes the 'line' point style by this, not boxWidth)
+    pointStyleWidth: 28,
     filter: (item: { text: string }) => !item.text.endsWith('(raw)'),
   };
 }
