@@ -15,8 +15,10 @@ export interface ChartSpec {
   yTitle: string;
   logY?: boolean;
   percent?: boolean;
-  /** x is a count (epochs): whole-number ticks only. */
+  /** x is a count (epochs): a tick at every whole number. */
   integerX?: boolean;
+  /** x takes whole numbers (iterations): no fractional tick labels. */
+  wholeX?: boolean;
   /** Pad the x range so the first and last points are drawn whole (charts with point markers). */
   padX?: boolean;
   /** The zoomed x range, or null for the data's own. */
@@ -89,7 +91,8 @@ export function lineChartOptions(spec: ChartSpec, datasets: readonly { data: rea
         type: 'linear' as const,
         ...(xBounds ? { min: xBounds.min, max: xBounds.max } : {}),
         title: { display: true, text: spec.xTitle, color: text },
-        ticks: { color: text, ...(spec.integerX ? { stepSize: 1, precision: 0 } : {}) },
+        // A padded or zoomed range ends between ticks: label the ticks, not the ends ("2.04").
+        ticks: { color: text, ...(xBounds ? { includeBounds: false } : {}), ...(spec.integerX ? { stepSize: 1, precision: 0 } : spec.wholeX ? { precision: 0 } : {}) },
         grid: { color: grid },
       },
       y: {

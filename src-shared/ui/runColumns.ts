@@ -11,6 +11,8 @@ export type ColumnGroup = 'setting' | 'summary' | 'final';
 export interface RunColumn {
   id: string;
   label: string;
+  /** The full name when the header is abbreviated. */
+  title?: string;
   group: ColumnGroup;
   numeric: boolean;
   /** The API sort key when the server can sort by this column. */
@@ -27,9 +29,13 @@ function settingText(key: keyof RunConfig, v: RunConfig[keyof RunConfig]): strin
   return key === 'learningRate' || key === 'weightDecay' || key === 'epsilon' || key === 'initStd' ? formatSci(v) : String(v);
 }
 
+// Short headers for the default columns, so the default table fits a 1024 px window.
+const SHORT_LABELS: Partial<Record<keyof RunConfig, string>> = { learningRate: 'LR', batchSize: 'Batch' };
+
 const SETTING_COLUMNS: RunColumn[] = CONFIG_KEYS.map((k) => ({
   id: `config.${k}`,
-  label: FIELDS[k].label,
+  label: SHORT_LABELS[k] ?? FIELDS[k].label,
+  ...(SHORT_LABELS[k] ? { title: FIELDS[k].label } : {}),
   group: 'setting',
   numeric: NUMERIC_KINDS.has(FIELDS[k].kind),
   value: (r) => settingText(k, r.config[k]),

@@ -13,6 +13,8 @@ describe('line chart options', () => {
     expect(o.scales.x.min).toBeLessThan(1);
     expect(o.scales.x.max).toBeGreaterThan(3);
     expect(o.scales.y).toMatchObject({ grace: '6%' });
+    expect(o.scales.x.ticks).toMatchObject({ includeBounds: false, stepSize: 1 });
+    expect(lineChartOptions({ ...spec, integerX: false, wholeX: true }, acc).scales.x.ticks).toMatchObject({ precision: 0 });
     // a single epoch gets a range around it
     expect(paddedXRange({ min: 1, max: 1 })).toEqual({ min: 0.5, max: 1.5 });
   });

@@ -44,6 +44,7 @@ export function useChartPointer(canvas: Ref<HTMLCanvasElement | null>, chart: ()
     band.value = null;
     if (r) {
       zoom.value = r;
+      group.hoverX.value = null; // the scale changed under the pointer: the next move sets it again
       onZoom();
     }
   }
@@ -55,6 +56,7 @@ export function useChartPointer(canvas: Ref<HTMLCanvasElement | null>, chart: ()
   function reset(): void {
     if (!zoom.value) return;
     zoom.value = null;
+    group.hoverX.value = null;
     onZoom();
   }
 
