@@ -1,9 +1,15 @@
-// Lint rules, chiefly the layer rules of ../shared/docs/architecture.md (VS Code's
-// "code-layering" idea): folders name the runtime, and imports may only go down.
+// Lint rules, chiefly the layer rules of docs/architecture.md (VS Code's "code-layering" idea):
+// folders name the runtime, and imports may only go down.
 //   src-shared/engine  imports nothing but itself
 //   src-shared         imports nothing from src-main or src-renderer, no node:*, no electron
 //   src-renderer       imports only src-shared, as @shared/… (and browser packages), never node:* or electron
 //   src-main           may import src-shared; only src-main/electron imports 'electron'
+// and the seams inside src-main:
+//   src-main/store     SQL lives here alone; it imports nothing of the API, the runs or the hosts
+//   runs/recorder.ts   transport-free: no worker threads (the executor's business)
+//   runs/executor.ts, runs/thread-executor.ts, runs/worker.ts, runs/scheduler.ts
+//                      know nothing of the store (the recorder and the supervisor write)
+//   src-main/api       no worker threads (runs execute through the supervisor)
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
@@ -16,6 +22,9 @@ const rendererBan = { group: ['**/src-renderer/**'], message: 'This layer may no
 const nativeBan = { group: ['better-sqlite3'], message: 'SQLite lives in src-main/store only.' };
 // `@shared/…` is a renderer-only alias (Vite resolves it; Node, tsx and the main bundle do not).
 const aliasBan = { group: ['@shared', '@shared/*'], message: 'The @shared alias exists only in the renderer build: use a relative path here.' };
+const threadBan = { group: ['node:worker_threads', 'worker_threads'], message: 'Worker threads are the executor\'s business (src-main/runs/thread-executor.ts, worker.ts).' };
+const storeBan = { group: ['**/store/**', '../store', '**/store/index'], message: 'Executors and workers know nothing of the store: the recorder writes.' };
+const upperBan = { group: ['**/api/**', '**/runs/**', '**/web/**', '**/cli/**', '**/electron/**'], message: 'The store imports nothing of the layers above it.' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-output/**', 'native/**', 'src-shared/engine/wasm/assembly/**', 'src-shared/engine/wasm/*.generated.ts'] },
@@ -70,8 +79,25 @@ export default tseslint.config(
   })),
   {
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/electron/**', 'src-main/store/**'],
+    ignores: ['src-main/electron/**', 'src-main/store/**', 'src-main/api/**', 'src-main/runs/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, aliasBan] }] },
+  },
+  {
+    files: ['src-main/api/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
+  },
+  {
+    files: ['src-main/runs/**/*.ts'],
+    ignores: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts', 'src-main/runs/recorder.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
+  },
+  {
+    files: ['src-main/runs/recorder.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
+  },
+  {
+    files: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, storeBan, aliasBan] }] },
   },
   {
     files: ['src-main/electron/**/*.ts'],
@@ -79,6 +105,6 @@ export default tseslint.config(
   },
   {
     files: ['src-main/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, aliasBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, upperBan, aliasBan] }] },
   },
 );

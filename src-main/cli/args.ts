@@ -4,14 +4,17 @@
 
 import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, validateRunConfig, type RunConfig } from '../../src-shared/config';
 
-export const BACKENDS = ['wasm', 'reference'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+import type { BackendChoice } from '../../src-shared/engine/select';
+
+/** The backends a user can name (the worker's 'auto' is what no --backend means). */
+export const BACKENDS = ['wasm', 'reference'] as const satisfies readonly BackendChoice[];
+export type CliBackend = (typeof BACKENDS)[number];
 
 /** Options of the trainer that are not part of the run config. */
 export interface TrainOptions {
   config: RunConfig;
   preset: string | null;
-  backend: BackendChoice;
+  backend: CliBackend;
   /** Train on a dataset folder in MNIST's IDX layout instead of the bundled MNIST. */
   dataDir: string | null;
   /** The database that records the run (null: $LENET_WORKBENCH_DB, else the desktop app's). */
@@ -151,7 +154,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
   }
   const givenKeys = [...given.keys()].flatMap((f) => FLAG_TO_KEY.get(f) ?? []);
   const note = ignoredSettingsNote(v.value, givenKeys);
-  return { kind: 'run', options: { config: v.value, preset, backend: backend as BackendChoice, dataDir, db, warning: note } };
+  return { kind: 'run', options: { config: v.value, preset, backend: backend as CliBackend, dataDir, db, warning: note } };
 }
 
 function describeSpec(key: keyof RunConfig): string {

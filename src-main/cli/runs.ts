@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-shared/contract';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
-import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
+import { mostConfusedPairs } from '../../src-shared/metrics';
+import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
 
@@ -186,7 +187,7 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
       formatConfusion(ev.confusion),
       '',
       'Most confused pairs (true → predicted):',
-      formatConfusedPairs(confusedPairs(ev.confusion, 5)),
+      formatConfusedPairs(mostConfusedPairs(ev.confusion, 5)),
     );
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;

@@ -4,35 +4,18 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backend } from '../../src-shared/engine/backend';
-import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
+import { createBackend } from '../../src-shared/engine/select';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
-import type { Dataset, ImageSet, IterationInfo, Trainer } from '../../src-shared/engine/types';
-import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
-import { loadIdxFolder, loadMnist } from '../data/mnist';
-import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
+import type { Dataset, ImageSet, IterationInfo, IterationLoss, Trainer } from '../../src-shared/engine/types';
+import { loadDatasetFrom } from '../data/mnist';
+import type { CheckpointPayload, EvaluateTask, TrainTask, WorkerMessage, WorkerTask } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread.');
 
 function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
-}
-
-function loadDataset(ref: DatasetRef): Dataset {
-  return ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
-}
-
-/** A backend whose buffers take the training batch, and evaluation in chunks of at least 200 (as the CLI). */
-function makeBackend(choice: BackendChoice, batchSize: number): Backend {
-  const maxBatch = Math.max(batchSize, 200);
-  if (choice === 'reference') return createReferenceBackend(maxBatch);
-  if (choice === 'wasm') return createWasmBackend(maxBatch);
-  try {
-    return createWasmBackend(maxBatch);
-  } catch {
-    return createReferenceBackend(maxBatch);
-  }
 }
 
 function checkpointOf(t: Trainer): CheckpointPayload {
@@ -55,15 +38,15 @@ function postEvaluation(t: Trainer, test: ImageSet): void {
 
 function train(task: TrainTask): void {
   const stop = new Int32Array(task.stopFlag);
-  const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, task.config.batchSize);
+  const dataset = loadDatasetFrom(task.dataset.source);
+  const backend = createBackend(task.backend, task.config.batchSize);
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
   postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
 
   const cfg = task.config;
   const totalIters = cfg.epochs * trainer.itersPerEpoch;
-  let pending: LossEntry[] = [];
+  let pending: IterationLoss[] = [];
   let lastPost = performance.now();
   let itersSincePost = 0;
   let emaIps = 0;
@@ -122,8 +105,8 @@ function train(task: TrainTask): void {
 }
 
 function evaluate(task: EvaluateTask): void {
-  const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, task.config.batchSize);
+  const dataset = loadDatasetFrom(task.dataset.source);
+  const backend = createBackend(task.backend, task.config.batchSize);
   const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
   postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);

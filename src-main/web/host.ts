@@ -15,7 +15,7 @@ import { realpath, readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { EVENT_NAMES, type EventMap, type EventName, type WorkbenchApi } from '../../src-shared/contract';
-import { invoke, isMethodName, toWireJson, fromWireJson } from '../../src-shared/wire';
+import { invoke, isMethodName, toWireJson, fromWireJson, TOKEN_HEADER } from '../../src-shared/wire';
 import { RENDERER_CSP } from './csp';
 
 /** What the host needs from the workbench (the object createWorkbench returns has these). */
@@ -47,7 +47,6 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-export const TOKEN_HEADER = 'x-workbench-token';
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 
 const TYPES: Record<string, string> = {

@@ -5,11 +5,10 @@
 // knows which host it runs in.
 
 import { METHOD_NAMES } from '@shared/contract';
-import { fromWireJson, isEventName, toWireJson, unwrap, type AllEventMap, type AnyEventName, type WorkbenchClient } from '@shared/wire';
+import { fromWireJson, isEventName, toWireJson, unwrap, TOKEN_HEADER, type AllEventMap, type AnyEventName, type WorkbenchClient } from '@shared/wire';
 
 export type { WorkbenchClient } from '@shared/wire';
 
-export const TOKEN_HEADER = 'x-workbench-token';
 const TOKEN_KEY = 'workbench-token';
 
 type EventSourceLike = {

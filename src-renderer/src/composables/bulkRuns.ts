@@ -2,7 +2,7 @@
 // delete. Runs on other pages are fetched for their tags; a run that refuses (a running run cannot
 // be deleted) is reported by name and the others still go through.
 import { ref } from 'vue';
-import { MAX_TAGS } from '@shared/contract';
+import { checkTags } from '@shared/limits';
 import { api } from '../api';
 import { messageOf } from './async';
 import { useRunsStore } from '../stores/runs';
@@ -37,8 +37,10 @@ export function useBulkRuns() {
     const n = await each('Tagging', async (id) => {
       const run = store.rows.find((r) => r.id === id) ?? (await api.getRun({ id }));
       if (run.tags.includes(t)) return;
-      if (run.tags.length >= MAX_TAGS) throw new Error(`it already has ${MAX_TAGS} tags`);
-      await api.setTags({ id, tags: [...run.tags, t] });
+      // the limits the API applies, checked first so the message is the same for every run
+      const tags = checkTags([...run.tags, t]);
+      if (!tags.ok) throw new Error(tags.message);
+      await api.setTags({ id, tags: tags.value });
     });
     announcer.announce(`Tagged ${n} run${n === 1 ? '' : 's'} “${t}”.`);
   }
