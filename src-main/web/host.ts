@@ -199,6 +199,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (req.method !== 'GET') throw new HttpError(405, 'Use GET for /api/events.');
     if (streams.size >= maxStreams) {
       res.setHeader('retry-after', '10');
+      // Close the connection after the refusal: a flood of refused clients must not hold sockets.
+      res.setHeader('connection', 'close');
       throw new HttpError(503, `Too many event streams are open (at most ${maxStreams}). Close other workbench tabs or windows, then reload this page.`);
     }
     res.writeHead(200, {
