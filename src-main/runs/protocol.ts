@@ -41,6 +41,8 @@ export interface TrainTask {
   /** Minimum time between progress messages (default 100 ms: at most ~10 a second). */
   progressIntervalMs: number;
   backend: BackendChoice;
+  /** Threads the run trains on (1..256, default 1; results do not depend on it: engine/shards.ts). */
+  threads?: number;
 }
 
 export interface EvaluateTask {
@@ -49,6 +51,8 @@ export interface EvaluateTask {
   config: RunConfig;
   dataset: DatasetRef;
   backend: BackendChoice;
+  /** Threads the evaluation runs on (default 1). */
+  threads?: number;
 }
 
 export type WorkerTask = TrainTask | EvaluateTask;

@@ -1,6 +1,7 @@
 // A run worker: trains one run (or evaluates one checkpoint) with the engine and reports to the
 // supervisor through the protocol in ./protocol.ts. It reads the dataset itself (bytes stay in
-// this thread), trains synchronously, and checks the shared stop flag between batches.
+// this thread), trains synchronously, and checks the shared stop flag between batches. The wasm
+// backend computes on task.threads threads (./pool.ts: this one plus helpers).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backend } from '../../src-shared/engine/backend';
@@ -8,7 +9,7 @@ import { createReferenceBackend } from '../../src-shared/engine/reference/lenet'
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
 import type { Dataset, ImageSet, IterationInfo, Trainer } from '../../src-shared/engine/types';
-import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
+import { createThreadedBackend } from './pool';
 import { loadIdxFolder, loadMnist } from '../data/mnist';
 import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
 
@@ -23,15 +24,20 @@ function loadDataset(ref: DatasetRef): Dataset {
   return ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
 }
 
-/** A backend whose buffers take the training batch, and evaluation in chunks of at least 200 (as the CLI). */
-function makeBackend(choice: BackendChoice, batchSize: number): Backend {
+/**
+ * A backend whose buffers take the training batch, and evaluation in chunks of at least 200 (as
+ * the CLI), and what releases it (the wasm backend's helper threads).
+ */
+async function makeBackend(choice: BackendChoice, batchSize: number, threads: number): Promise<{ backend: Backend; release: () => Promise<void> }> {
   const maxBatch = Math.max(batchSize, 200);
-  if (choice === 'reference') return createReferenceBackend(maxBatch);
-  if (choice === 'wasm') return createWasmBackend(maxBatch);
+  const reference = (): { backend: Backend; release: () => Promise<void> } => ({ backend: createReferenceBackend(maxBatch), release: async () => {} });
+  if (choice === 'reference') return reference();
   try {
-    return createWasmBackend(maxBatch);
-  } catch {
-    return createReferenceBackend(maxBatch);
+    const backend = await createThreadedBackend(maxBatch, threads);
+    return { backend, release: () => backend.dispose() };
+  } catch (e) {
+    if (choice === 'wasm') throw e;
+    return reference();
   }
 }
 
@@ -53,10 +59,18 @@ function postEvaluation(t: Trainer, test: ImageSet): void {
   );
 }
 
-function train(task: TrainTask): void {
+async function train(task: TrainTask): Promise<void> {
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads ?? 1);
+  try {
+    trainOn(task, backend);
+  } finally {
+    await release();
+  }
+}
+
+function trainOn(task: TrainTask, backend: Backend): void {
   const stop = new Int32Array(task.stopFlag);
   const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, task.config.batchSize);
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
   postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
@@ -121,20 +135,24 @@ function train(task: TrainTask): void {
   post({ type: 'done' });
 }
 
-function evaluate(task: EvaluateTask): void {
-  const dataset = loadDataset(task.dataset);
-  const backend = makeBackend(task.backend, task.config.batchSize);
-  const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
-  postReady(dataset, backend, trainer);
-  if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
-  postEvaluation(trainer, dataset.test);
-  post({ type: 'done' });
+async function evaluate(task: EvaluateTask): Promise<void> {
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads ?? 1);
+  try {
+    const dataset = loadDataset(task.dataset);
+    const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
+    postReady(dataset, backend, trainer);
+    if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
+    postEvaluation(trainer, dataset.test);
+    post({ type: 'done' });
+  } finally {
+    await release();
+  }
 }
 
 const { task } = workerData as { task: WorkerTask };
 try {
-  if (task.type === 'train') train(task);
-  else evaluate(task);
+  if (task.type === 'train') await train(task);
+  else await evaluate(task);
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
 }
