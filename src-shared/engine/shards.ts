@@ -5,7 +5,9 @@
 // of fewer than 8 images leaves some shards empty). Each shard's gradient (of the whole batch's
 // mean loss) goes into its own buffer, and the buffers are summed in shard order:
 //
-//   g[i] = flush(((0 + shard_0[i]) + shard_1[i]) + … + shard_7[i])      float32, empty shards skipped
+//   g[i] = flush(((0 + f(shard_0[i])) + f(shard_1[i])) + … + f(shard_7[i]))   float32, f = flush,
+//                                                                           empty shards skipped
+// (the shard buffers are flushed as they are read rather than in a pass of their own).
 //
 // The parameters are then updated in fixed chunks of UPDATE_CHUNK indices (L2 and the optimiser
 // are per element; the L2 loss is summed per chunk, then over chunks in order). Threads only
@@ -31,15 +33,15 @@ export function shardStart(n: number, s: number): number {
 }
 
 /**
- * The reference reduction: grads[i] ← flush(grads[i] + shards[0][i] + shards[1][i] + …), in
- * float32, shard order, skipping shards that hold no image of a batch of n.
+ * The reference reduction: grads[i] ← flush(grads[i] + flush(shards[0][i]) + flush(shards[1][i])
+ * + …), in float32, shard order, skipping shards that hold no image of a batch of n.
  */
 export function sumShards(grads: Float32Array, shards: readonly Float32Array[], n: number): void {
   if (shards.length !== SHARD_COUNT) throw new Error(`sumShards: expected ${SHARD_COUNT} shard buffers (got ${shards.length}).`);
   const used = shards.filter((_, s) => shardStart(n, s + 1) > shardStart(n, s));
   for (let i = 0; i < grads.length; i++) {
     let g = grads[i];
-    for (const b of used) g = Math.fround(g + b[i]);
+    for (const b of used) g = Math.fround(g + flush32(b[i]));
     grads[i] = flush32(g);
   }
 }

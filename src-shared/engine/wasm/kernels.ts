@@ -14,6 +14,12 @@ export interface KernelExports {
   inputPtr(): number;
   labelsPtr(): number;
   probsPtr(): number;
+  /** Activations of the last step (views for tests and layer pictures). */
+  s2Ptr(): number;
+  s4Ptr(): number;
+  h5Ptr(): number;
+  h6Ptr(): number;
+  logitsPtr(): number;
   trainStep(n: number): number;
   predict(n: number): void;
   c1Forward(n: number): void;
@@ -58,7 +64,7 @@ export interface KernelExports {
   headerWord(k: number): number;
   setBatch(n: number, fromBytes: number, useMean: number): void;
   setUpdate(mode: number, opt: number, lr: number, stepSize: number, c2: number, beta1: number, beta2: number, eps: number, mu: number, lambda: number): void;
-  setProbe(spin: number, trap: number): void;
+  setProbe(spin: number, trap: number, hang: number): void;
   usedShards(n: number): number;
   runItem(job: number, item: number): void;
   // Kernel entry points (tests and micro-benchmarks).

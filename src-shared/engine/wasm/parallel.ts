@@ -93,9 +93,10 @@ export interface ParallelBackend extends Backend {
   optimizerStep(cfg: StepConfig, t: number, lr: number): number;
   /**
    * Diagnostics: runs `count` items of the probe job, each spinning `spin` rounds, and returns
-   * which thread ran each one; the thread numbered `trap` (−1: none) traps in its items.
+   * which thread ran each one. In thread `trap` an item traps, in thread `hang` it never ends
+   * (−1: none); tests use these to fail a helper thread mid-job.
    */
-  probe(count: number, spin: number, trap: number): Int32Array;
+  probe(count: number, spin: number, trap?: number, hang?: number): Int32Array;
   /** Lets the pool's threads go; the backend is unusable afterwards. */
   close(): void;
 }
@@ -330,9 +331,9 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
       return lambda > 0 ? l2Loss(lambda) : 0;
     },
 
-    probe(count: number, spin: number, trap: number): Int32Array {
+    probe(count: number, spin: number, trap = -1, hang = -1): Int32Array {
       if (!Number.isInteger(count) || count < 1 || count > probeBuf.length) throw new Error(`probe: count must be 1..${probeBuf.length}.`);
-      k.setProbe(spin, trap);
+      k.setProbe(spin, trap, hang);
       run(jobProbe, count);
       return probeBuf.slice(0, count);
     },

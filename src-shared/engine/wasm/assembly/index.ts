@@ -253,7 +253,7 @@ export const HEADER_PROBE = H_PROBE, HEADER_END = H_END, HEADER_SHARD_GRADS = H_
 export const PROBE_SLOTS: i32 = 256;
 
 // The step descriptor: i32 fields, then f64 fields from byte 32.
-const STEP_N = 0, STEP_FROM_BYTES = 4, STEP_USE_MEAN = 8, STEP_MODE = 12, STEP_OPT = 16, STEP_TRAP = 20;
+const STEP_N = 0, STEP_FROM_BYTES = 4, STEP_USE_MEAN = 8, STEP_MODE = 12, STEP_OPT = 16, STEP_TRAP = 20, STEP_HANG = 24;
 const STEP_LR = 32, STEP_SIZE = 40, STEP_C2 = 48, STEP_BETA1 = 56, STEP_BETA2 = 64, STEP_EPS = 72, STEP_MU = 80;
 const STEP_LAMBDA = 88, STEP_SPIN = 96, STEP_BYTES = 128;
 
@@ -360,10 +360,14 @@ export function setUpdate(mode: i32, opt: i32, lr: f64, stepSize: f64, c2: f64, 
   store<f64>(step + STEP_MU, mu); store<f64>(step + STEP_LAMBDA, lambda);
 }
 
-/** Describes the next JOB_PROBE: each item spins `spin` rounds; thread `trap` (−1: none) traps. */
-export function setProbe(spin: f64, trap: i32): void {
+/**
+ * Describes the next JOB_PROBE: each item spins `spin` rounds; in thread `trap` an item traps,
+ * in thread `hang` it never ends (−1: no such thread). Tests use it to fail a helper thread.
+ */
+export function setProbe(spin: f64, trap: i32, hang: i32): void {
   store<f64>(step + STEP_SPIN, spin);
   store<i32>(step + STEP_TRAP, trap);
+  store<i32>(step + STEP_HANG, hang);
 }
 
 /** First image of shard s of a batch of n (engine/shards.ts shardStart). */
@@ -436,11 +440,12 @@ function updateChunk(c: i32): void {
   store<f64>(l2Sums + (<usize>c << 3), l2);
 }
 
-/** Diagnostics: records which thread ran item i, burns `spin` rounds, traps in thread `trap`. */
+/** Diagnostics: records which thread ran item i, burns `spin` rounds, traps in thread `trap`, never ends in thread `hang`. */
 function probeItem(i: i32): void {
+  const hang = thread == load<i32>(step + STEP_HANG);
   const spin = load<f64>(step + STEP_SPIN);
   let x: f64 = 1;
-  for (let k: f64 = 0; k < spin; k++) x = x * 1.0000001 + 1e-9;
+  for (let k: f64 = 0; hang || k < spin; k++) x = x * 1.0000001 + 1e-9;
   store<i32>(probe + (<usize>(i & (PROBE_SLOTS - 1)) << 2), x > 0 ? thread : -1);
   if (thread == load<i32>(step + STEP_TRAP)) unreachable();
 }
