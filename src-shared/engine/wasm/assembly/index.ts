@@ -32,7 +32,7 @@ import { gemmNN } from './gemm';
 import { im2col, fillBias } from './conv';
 import { reluPoolForward } from './pool';
 import { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25 } from './poolconv';
-import { affineForward, affineBackward } from './affine';
+import { affineForward, affineBackward, affineScratchBytes } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 import { assembleImages } from './batch';
 import { flush4, flushBuffer } from './ftz';
@@ -67,6 +67,8 @@ let s2: usize = 0, arg2: usize = 0, s4: usize = 0, arg4: usize = 0;
 let h5: usize = 0, h6: usize = 0, logits: usize = 0;
 let dlogits: usize = 0, dh6: usize = 0, dh5: usize = 0, ds4: usize = 0, ds2: usize = 0;
 let c1: usize = 0, col1: usize = 0, c3: usize = 0, col2: usize = 0, dcol2: usize = 0;
+/** affineBackward's scratch: the live columns of W and their product (the largest layer, C5). */
+let affScratch: usize = 0;
 /** The affine layers' backward overwrites its weight gradients instead of adding (a shard's buffer). */
 let overwriteGrads: bool = false;
 
@@ -96,6 +98,7 @@ function takeActivations(B: usize): void {
   c1 = take(C1_SIZE * 4); col1 = take(COL1_SIZE * 4);
   c3 = take(C3_SIZE * 4); col2 = take(COL2_SIZE * 4);
   dcol2 = take(COL2_SIZE * 4);
+  affScratch = take(affineScratchBytes(<i32>B, 400, 120));
 }
 
 /**
@@ -167,11 +170,11 @@ export function lossForward(n: i32, withLabels: bool): f64 { return softmaxForwa
 /** dlogits = (probs − onehot) / n. */
 export function lossBackward(n: i32): void { softmaxBackward(dlogits, probs, labels, n, 10, 1.0 / <f64>n); }
 /** out: grads out.w, out.b; dh6 (masked by F6's ReLU). */
-export function outBackward(n: i32): void { affineBackward(dh6, G(OW), G(OB), dlogits, h6, P(OW), n, 84, 10, overwriteGrads); }
+export function outBackward(n: i32): void { affineBackward(dh6, G(OW), G(OB), dlogits, h6, P(OW), n, 84, 10, overwriteGrads, affScratch); }
 /** F6: grads f6.w, f6.b; dh5 (masked by C5's ReLU). */
-export function f6Backward(n: i32): void { affineBackward(dh5, G(F6W), G(F6B), dh6, h5, P(F6W), n, 120, 84, overwriteGrads); }
+export function f6Backward(n: i32): void { affineBackward(dh5, G(F6W), G(F6B), dh6, h5, P(F6W), n, 120, 84, overwriteGrads, affScratch); }
 /** C5: grads c5.w, c5.b; ds4 (masked where s4 = 0, i.e. S4's ReLU). */
-export function c5Backward(n: i32): void { affineBackward(ds4, G(C5W), G(C5B), dh5, s4, P(C5W), n, 400, 120, overwriteGrads); }
+export function c5Backward(n: i32): void { affineBackward(ds4, G(C5W), G(C5B), dh5, s4, P(C5W), n, 400, 120, overwriteGrads, affScratch); }
 
 /** S4 + ReLU + C3: grads c3.w, c3.b; ds2 (masked where s2 = 0, i.e. S2's ReLU). */
 export function c3Backward(n: i32): void {

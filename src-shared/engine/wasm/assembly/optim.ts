@@ -15,7 +15,7 @@
 // engine/optim.ts, engine/regularize.ts and engine/shards.ts are the reference; the tests
 // compare them bit for bit.
 
-import { flush, flush4, flushTo32 } from './ftz';
+import { flush, flush4, flushTo32, FLT_MIN_64 } from './ftz';
 
 export const OPT_SGD: i32 = 0, OPT_MOMENTUM: i32 = 1, OPT_ADAM: i32 = 2;
 
@@ -80,6 +80,56 @@ function sumShards(lo: i32, hi: i32, accumulate: bool, grads: usize, shards: usi
   }
 }
 
+/** Two float64 lanes, each flushed to +0 below FLT_MIN (NaN stays). */
+@inline function flush2(x: v128): v128 {
+  return v128.andnot(x, f64x2.lt(f64x2.abs(x), f64x2.splat(FLT_MIN_64)));
+}
+
+/** Two float32 at p as float64 lanes. */
+@inline function load2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Two float64 lanes rounded to float32 after the flush (flushTo32 per lane): returns them as float64 again. */
+@inline function round2(x: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(flush2(x)));
+}
+
+/** Stores two float64 lanes as float32 (they must already be float32 values, from round2). */
+@inline function store2(p: usize, x: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0);
+}
+
+/**
+ * Adam over [lo, hi) two elements at a time (float64x2): per lane exactly the scalar formulas of
+ * updateSpan (IEEE operations round the same per lane); hi − lo must be even. Returns Σ w² of the
+ * weights (index order) when lambda > 0.
+ */
+function adamPairs(lo: i32, hi: i32, lambda: f64, params: usize, grads: usize, a: usize, b: usize, stepSize: f64, c2: f64, beta1: f64, beta2: f64, eps: f64): f64 {
+  const vb1 = f64x2.splat(beta1), vb2 = f64x2.splat(beta2), vo1 = f64x2.splat(1.0 - beta1), vo2 = f64x2.splat(1.0 - beta2);
+  const vs = f64x2.splat(stepSize), vc2 = f64x2.splat(c2), veps = f64x2.splat(eps), vl = f64x2.splat(lambda);
+  let sum: f64 = 0;
+  for (let i = lo; i < hi; i += 2) {
+    const o = <usize>i << 2;
+    let g = load2(grads + o);
+    const w = load2(params + o);
+    if (lambda > 0) {
+      const w0 = f64x2.extract_lane(w, 0), w1 = f64x2.extract_lane(w, 1);
+      sum += w0 * w0;
+      sum += w1 * w1;
+      g = round2(f64x2.add(g, f64x2.mul(vl, w)));
+    }
+    const m = round2(f64x2.add(f64x2.mul(vb1, load2(a + o)), f64x2.mul(vo1, g)));
+    const v = round2(f64x2.add(f64x2.mul(vb2, load2(b + o)), f64x2.mul(f64x2.mul(vo2, g), g)));
+    store2(a + o, m);
+    store2(b + o, v);
+    const step = f64x2.div(f64x2.mul(vs, m), f64x2.add(f64x2.div(f64x2.sqrt(v), vc2), veps));
+    store2(params + o, round2(f64x2.sub(w, step)));
+    v128.store64_lane(grads + o, f64x2.splat(0), 0);
+  }
+  return sum;
+}
+
 /** Steps 2–3 over [lo, hi) inside one tensor (lambda > 0 only for a weight tensor); grads zeroed after. */
 function updateSpan(
   lo: i32, hi: i32, lambda: f64, params: usize, grads: usize,
@@ -87,7 +137,12 @@ function updateSpan(
 ): f64 {
   let l2: f64 = 0;
   const omb1 = 1.0 - beta1, omb2 = 1.0 - beta2;
-  for (let i = lo; i < hi; i++) {
+  let i = lo;
+  if (opt == OPT_ADAM) {
+    i = lo + ((hi - lo) & ~1);
+    l2 = adamPairs(lo, i, lambda, params, grads, a, b, stepSize, c2, beta1, beta2, eps);
+  }
+  for (; i < hi; i++) {
     const o = <usize>i << 2;
     let g = load<f32>(grads + o);
     const w = load<f32>(params + o);
