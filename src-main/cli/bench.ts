@@ -58,8 +58,8 @@ export interface BenchOptions {
   data: 'mnist' | 'synthetic';
   /** --threads: train whole epochs once per thread count instead of the step benchmarks. */
   threads?: number[];
-  /** --epochs: epochs per thread count (default 1). */
-  epochs?: number;
+  /** --train-epochs: epochs per thread count (default 1). */
+  trainEpochs?: number;
   /** --preset: the configuration of those epochs (default 'report'). */
   preset?: string;
   /** --set KEY=VALUE: changes to the preset's configuration (--threads only). */
@@ -83,7 +83,7 @@ Times LeNet-5 training steps and inference (single-threaded) and prints one reco
   --threads LIST   train whole epochs on each thread count of LIST (e.g. 1,2; each 1..${MAX_THREADS})
                    with the data-parallel backend, print images/s per count and the speed-up; skips
                    the step benchmarks
-  --epochs N       epochs per thread count, 1..100 (default 1; --threads only)
+  --train-epochs N epochs per thread count, 1..100 (default 1; --threads only)
   --preset ID      the configuration of those epochs (default report; --threads only):
                    ${PRESETS.map((p) => p.id).join(', ')}
   --set KEY=VALUE  change one setting of that configuration, e.g. --set batchSize=50 --set init=he
@@ -91,6 +91,9 @@ Times LeNet-5 training steps and inference (single-threaded) and prints one reco
   --json           one JSON object instead of lines
   --help           this text
 `;
+
+/** The run settings --set may change (the dataset is always the bundled MNIST). */
+const SETTABLE = CONFIG_KEYS.filter((k) => k !== 'dataset');
 
 export type ParsedBench = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; options: BenchOptions };
 
@@ -145,17 +148,17 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBench {
       const v = value();
       const at = v === undefined ? -1 : v.indexOf('=');
       const key = at > 0 ? v!.slice(0, at) : '';
-      if (!(CONFIG_KEYS as readonly string[]).includes(key)) return { kind: 'error', message: `--set needs KEY=VALUE with KEY one of ${CONFIG_KEYS.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
+      if (!(SETTABLE as readonly string[]).includes(key)) return { kind: 'error', message: `--set needs KEY=VALUE with KEY one of ${SETTABLE.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
       const text = v!.slice(at + 1);
       const kind = FIELDS[key as keyof RunConfig].kind;
       o.set = { ...o.set, [key]: (kind === 'int' || kind === 'num') && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text };
       continue;
     }
-    if (flag === '--epochs') {
+    if (flag === '--train-epochs') {
       const v = value();
       const n = v !== undefined && /^\d+$/.test(v) ? Number(v) : NaN;
-      if (!(n >= 1 && n <= 100)) return { kind: 'error', message: `--epochs must be a whole number between 1 and 100 (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
-      o.epochs = n;
+      if (!(n >= 1 && n <= 100)) return { kind: 'error', message: `--train-epochs must be a whole number between 1 and 100 (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
+      o.trainEpochs = n;
       continue;
     }
     if (flag === '--preset') {
@@ -432,7 +435,7 @@ export interface ThreadBenchReport {
 export async function runThreadBench(o: BenchOptions, log: (line: string) => void = () => {}): Promise<ThreadBenchReport> {
   const counts = o.threads ?? [1];
   const preset = o.preset ?? 'report';
-  const config: RunConfig = { ...presetConfig(preset), ...o.set, epochs: o.epochs ?? 1 };
+  const config: RunConfig = { ...presetConfig(preset), ...o.set, epochs: o.trainEpochs ?? 1 };
   const dataset = loadMnist();
   const report: ThreadBenchReport = { machine: machineInfo(), config, epochs: [], runs: [] };
   let first: Float32Array | null = null;
