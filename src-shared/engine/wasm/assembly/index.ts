@@ -14,7 +14,8 @@
 // winners carry gradient, see poolconv.ts), so their per-image scratch stays in cache; the affine
 // layers run on the whole batch (or shard). The stage functions are exported one by one so that
 // a profiler can time each layer; trainStep/predict run them in order. Every activation and
-// gradient is flushed to zero below the float32 normal range (ftz.ts).
+// gradient is flushed to zero below the float32 normal range (ftz.ts), and a forward layer's
+// weights whose every product would be flushed count as 0 (screen.ts).
 //
 // The same sources build two modules (scripts/build-wasm.mjs):
 // - kernels: its own memory; setup(maxBatch) lays out one thread's buffers (engine/wasm/backend.ts).
@@ -36,6 +37,7 @@ import { affineForward, affineBackward, affineScratchBytes } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 import { assembleImages } from './batch';
 import { flush4, flushBuffer } from './ftz';
+import { screenConv, screenAffine } from './screen';
 import { updateRange, MODE_FROM_GRADS } from './optim';
 
 // Parameter offsets in floats (engine/layout.ts).
@@ -69,6 +71,8 @@ let dlogits: usize = 0, dh6: usize = 0, dh5: usize = 0, ds4: usize = 0, ds2: usi
 let c1: usize = 0, col1: usize = 0, c3: usize = 0, col2: usize = 0, dcol2: usize = 0;
 /** affineBackward's scratch: the live columns of W and their product (the largest layer, C5). */
 let affScratch: usize = 0;
+/** screen.ts: a layer's screened weights (the largest, C5: 120 × 400) and its input maxima. */
+let wScreen: usize = 0, inMax: usize = 0;
 /** The affine layers' backward overwrites its weight gradients instead of adding (a shard's buffer). */
 let overwriteGrads: bool = false;
 
@@ -99,6 +103,8 @@ function takeActivations(B: usize): void {
   c3 = take(C3_SIZE * 4); col2 = take(COL2_SIZE * 4);
   dcol2 = take(COL2_SIZE * 4);
   affScratch = take(affineScratchBytes(<i32>B, 400, 120));
+  wScreen = take(120 * 400 * 4);
+  inMax = take(400 * 4);
 }
 
 /**
@@ -138,30 +144,32 @@ export function logitsPtr(): usize { return logits; }
 
 /** C1 + ReLU + S2: x (n, 1, 32, 32) → s2 (n, 6, 14, 14). */
 export function c1Forward(n: i32): void {
+  const w = screenConv(wScreen, P(C1W), 6, 1, 25, xs, n, X_SIZE, inMax);
   for (let i = 0; i < n; i++) {
     fillBias(c1, P(C1B), 6, 784);
     im2col(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32, 5);
-    gemmNN(6, 784, 25, P(C1W), 25, 1, col1, 784, c1, 784, true);
+    gemmNN(6, 784, 25, w, 25, 1, col1, 784, c1, 784, true);
     reluPoolForward(s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, c1, 6, 28, 28);
   }
 }
 
 /** C3 + ReLU + S4: s2 (n, 6, 14, 14) → s4 (n, 16, 5, 5). */
 export function c3Forward(n: i32): void {
+  const w = screenConv(wScreen, P(C3W), 16, 6, 25, s2, n, 196, inMax);
   for (let i = 0; i < n; i++) {
     fillBias(c3, P(C3B), 16, 100);
     im2col(col2, s2 + <usize>i * S2_SIZE * 4, 6, 14, 14, 5);
-    gemmNN(16, 100, 150, P(C3W), 150, 1, col2, 100, c3, 100, true);
+    gemmNN(16, 100, 150, w, 150, 1, col2, 100, c3, 100, true);
     reluPoolForward(s4 + <usize>i * S4_SIZE * 4, arg4 + <usize>i * S4_SIZE, c3, 16, 10, 10);
   }
 }
 
 /** C5 + ReLU: s4 (n, 400) → h5 (n, 120). */
-export function c5Forward(n: i32): void { affineForward(h5, s4, P(C5W), P(C5B), n, 400, 120, true); }
+export function c5Forward(n: i32): void { affineForward(h5, s4, screenAffine(wScreen, P(C5W), 120, 400, s4, n, inMax), P(C5B), n, 400, 120, true); }
 /** F6 + ReLU: h5 (n, 120) → h6 (n, 84). */
-export function f6Forward(n: i32): void { affineForward(h6, h5, P(F6W), P(F6B), n, 120, 84, true); }
+export function f6Forward(n: i32): void { affineForward(h6, h5, screenAffine(wScreen, P(F6W), 84, 120, h5, n, inMax), P(F6B), n, 120, 84, true); }
 /** out: h6 (n, 84) → logits (n, 10). */
-export function outForward(n: i32): void { affineForward(logits, h6, P(OW), P(OB), n, 84, 10, false); }
+export function outForward(n: i32): void { affineForward(logits, h6, screenAffine(wScreen, P(OW), 10, 84, h6, n, inMax), P(OB), n, 84, 10, false); }
 /** Softmax → probs (n, 10); returns the mean cross-entropy against the labels if withLabels. */
 export function lossForward(n: i32, withLabels: bool): f64 { return softmaxForward(probs, logits, withLabels ? labels : 0, n, 10) / <f64>n; }
 
