@@ -145,3 +145,102 @@ describe('a pass on a collapsed network leaves no subnormals', () => {
     expect(b.trainStep(x, new Uint8Array([1, 2]), 2)).toBeNaN();
   });
 });
+
+describe('products that would all be flushed (wasm/assembly/screen.ts)', () => {
+  function mem() {
+    const k = instantiateKernels();
+    expect(k.setup(1)).toBeGreaterThan(0);
+    let top = (k.scratchPtr() + 63) & ~63;
+    k.memory.grow(16);
+    const buf = k.memory.buffer;
+    const floats = (values: ArrayLike<number>): number => {
+      const at = top;
+      new Float32Array(buf, at, values.length).set(values);
+      top += (values.length * 4 + 63) & ~63;
+      return at;
+    };
+    return { k, buf, floats };
+  }
+
+  it('screenAffine: drops exactly the weights whose products with every input would be below FLT_MIN', () => {
+    const { k, buf, floats } = mem();
+    // w (OUT 2, IN 3); inputs x (n 2, IN 3): column maxima 1e-5, 2, 0
+    const w = floats([1e-34, 1e-38, 5, -1e-33, 3e-38, -2]);
+    const x = floats([1e-5, 0.5, 0, -4e-6, 2, 0]);
+    const out = floats(new Float32Array(6)), maxes = floats(new Float32Array(3));
+    expect(k.screenAffine(out, w, 2, 3, x, 2, maxes)).toBe(out);
+    // 1e-34·1e-5 < FLT_MIN: dropped; 1e-38·2 ≥ FLT_MIN: kept; 5·0: dropped (its products are 0 anyway);
+    // 1e-33·1e-5 = 1e-38 < FLT_MIN: dropped; 3e-38·2: kept; −2·0: dropped
+    expect(Array.from(new Float32Array(buf, out, 6))).toEqual([0, Math.fround(1e-38), 0, 0, Math.fround(3e-38), 0]);
+    // Healthy weights: the weights themselves, no copy.
+    const healthy = floats([0.1, -0.2, 0.3, 0.01, 0.5, -1]);
+    expect(k.screenAffine(out, healthy, 2, 3, x, 2, maxes)).toBe(healthy);
+  });
+
+  it('screenConv: the same per input channel; NaN weights are kept (divergence shows)', () => {
+    const { k, buf, floats } = mem();
+    // F 1, C 2, KK 2; x (n 1, C 2, HW 3): channel maxima 1e-5 and 3
+    const w = floats([1e-35, NaN, 1e-35, -1e-39 * 1e3]);
+    const x = floats([0, 1e-5, -2e-6, 3, 0, 1]);
+    const out = floats(new Float32Array(4)), maxes = floats(new Float32Array(2));
+    expect(k.screenConv(out, w, 1, 2, 2, x, 1, 3, maxes)).toBe(out);
+    const got = Array.from(new Float32Array(buf, out, 4));
+    expect(got[0]).toBe(0);
+    expect(got[1]).toBeNaN();
+    expect(got[2]).toBe(Math.fround(1e-35));
+    expect(got[3]).toBe(Math.fround(-1e-36));
+  });
+
+  it('scaleUp: 1 for healthy weights; for tiny ones a power of two that C1 computes with exactly', () => {
+    const { k, buf, floats } = mem();
+    const wo = floats(new Float32Array(150)), bo = floats(new Float32Array(6)), b = floats([1e-5, 0, -2e-5, 0, 0, 3e-6]);
+    expect(k.scaleUp(wo, floats(Array.from({ length: 150 }, (_, i) => Math.sin(i) * 0.1)), 150, bo, b, 6)).toBe(1);
+    const tiny = Array.from({ length: 150 }, (_, i) => Math.sin(i + 1) * 3e-36);
+    const wmax = Math.max(...tiny.map((v) => Math.abs(Math.fround(v))));
+    const S = k.scaleUp(wo, floats(tiny), 150, bo, b, 6);
+    expect(Math.log2(S) % 1).toBe(0);
+    expect(S * wmax).toBeLessThan(2);
+    expect(S * 2e-5).toBeLessThan(2 ** 100); // the bias stays far from overflow…
+    expect(S * 2e-5 * 2).toBeGreaterThanOrEqual(2 ** 100); // …which is what limits S here
+    const free = floats([0, 0, 0, 0, 0, 0]); // without a bias, S·max|w| lands in [1, 2)
+    const S0 = k.scaleUp(wo, floats(tiny), 150, bo, free, 6);
+    expect(S0 * wmax).toBeGreaterThanOrEqual(1);
+    expect(S0 * wmax).toBeLessThan(2);
+    k.scaleUp(wo, floats(tiny), 150, bo, b, 6);
+    expect(Array.from(new Float32Array(buf, wo, 150))).toEqual(tiny.map((v) => Math.fround(v) * S));
+    expect(Array.from(new Float32Array(buf, bo, 6))).toEqual([1e-5, 0, -2e-5, 0, 0, 3e-6].map((v) => Math.fround(v) * S));
+  });
+
+  it('a collapsed C1 (weights ≈ 1e-36) computes its outputs like float64, not with subnormal rounding', () => {
+    const rng = new Prng(8);
+    const k = instantiateKernels();
+    expect(k.setup(1)).toBeGreaterThan(0);
+    const buf = k.memory.buffer;
+    const p = new Float32Array(buf, k.paramsPtr() >>> 0, PARAM_COUNT);
+    for (let i = 0; i < 150; i++) p[i] = rng.normal() * 1e-36; // c1.w
+    for (let i = 150; i < 156; i++) p[i] = 0; // c1.b: the outputs are the products' sums alone
+    const x = new Float32Array(buf, k.inputPtr() >>> 0, 1024);
+    for (let i = 0; i < 1024; i++) x[i] = (rng.uniform() - 0.5) * 0.02; // small inputs: products ≈ 1e-38
+    k.c1Forward(1);
+    const s2 = new Float32Array(buf, k.s2Ptr() >>> 0, 1176);
+    // The reference in float64: conv, ReLU, max-pool.
+    let checked = 0;
+    for (let f = 0; f < 6; f++) {
+      for (let py = 0; py < 14; py++) {
+        for (let px = 0; px < 14; px++) {
+          let best = -Infinity;
+          for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) {
+            let sum = 0;
+            for (let ky = 0; ky < 5; ky++) for (let kx = 0; kx < 5; kx++) sum += p[f * 25 + ky * 5 + kx] * x[(2 * py + dy + ky) * 32 + 2 * px + dx + kx];
+            best = Math.max(best, sum);
+          }
+          const want = best < FLT_MIN ? 0 : best;
+          const got = s2[f * 196 + py * 14 + px];
+          if (want > 0) checked++;
+          expect(Math.abs(got - want), `s2[${f}, ${py}, ${px}]`).toBeLessThanOrEqual(1e-5 * want + 1e-45);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+});

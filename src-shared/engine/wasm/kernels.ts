@@ -72,6 +72,9 @@ export interface KernelExports {
   assembleImages(x: number, src: number, n: number, lut: number, mean: number): void;
   updateRange(lo: number, hi: number, mode: number, params: number, grads: number, shards: number, stride: number, used: number, opt: number, a: number, b: number, lr: number, stepSize: number, c2: number, beta1: number, beta2: number, eps: number, mu: number, lambda: number): number;
   flushBuffer(p: number, n: number): void;
+  screenConv(out: number, w: number, F: number, C: number, KK: number, x: number, n: number, HW: number, maxes: number): number;
+  screenAffine(out: number, w: number, OUT: number, IN: number, x: number, n: number, maxes: number): number;
+  scaleUp(wOut: number, w: number, count: number, bOut: number, b: number, F: number): number;
   gemmNN(M: number, N: number, K: number, A: number, sai: number, sak: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmNT(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number): void;
   im2col(col: number, x: number, C: number, H: number, W: number, K: number): void;

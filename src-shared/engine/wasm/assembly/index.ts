@@ -37,7 +37,7 @@ import { affineForward, affineBackward, affineScratchBytes } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 import { assembleImages } from './batch';
 import { flush4, flushBuffer } from './ftz';
-import { screenConv, screenAffine } from './screen';
+import { screenConv, screenAffine, scaleUp } from './screen';
 import { updateRange, MODE_FROM_GRADS } from './optim';
 
 // Parameter offsets in floats (engine/layout.ts).
@@ -144,11 +144,22 @@ export function logitsPtr(): usize { return logits; }
 
 /** C1 + ReLU + S2: x (n, 1, 32, 32) → s2 (n, 6, 14, 14). */
 export function c1Forward(n: i32): void {
-  const w = screenConv(wScreen, P(C1W), 6, 1, 25, xs, n, X_SIZE, inMax);
+  // Tiny weights (a collapsed network): compute with S·w, S·b and scale back (screen.ts scaleUp),
+  // which keeps the products normal; else drop the weights whose products would all flush.
+  let w = P(C1W), b = P(C1B);
+  const S = scaleUp(wScreen, w, 150, wScreen + 1024, b, 6);
+  if (S != 1) {
+    w = wScreen;
+    b = wScreen + 1024;
+  } else {
+    w = screenConv(wScreen, w, 6, 1, 25, xs, n, X_SIZE, inMax);
+  }
+  const inv = f32x4.splat(<f32>1 / S);
   for (let i = 0; i < n; i++) {
-    fillBias(c1, P(C1B), 6, 784);
+    fillBias(c1, b, 6, 784);
     im2col(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32, 5);
     gemmNN(6, 784, 25, w, 25, 1, col1, 784, c1, 784, true);
+    if (S != 1) for (let j: usize = 0; j < <usize>C1_SIZE * 4; j += 16) v128.store(c1 + j, f32x4.mul(v128.load(c1 + j), inv));
     reluPoolForward(s2 + <usize>i * S2_SIZE * 4, arg2 + <usize>i * S2_SIZE, c1, 6, 28, 28);
   }
 }
@@ -478,6 +489,7 @@ export { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25 } from './po
 export { assembleImages } from './batch';
 export { updateRange } from './optim';
 export { flushBuffer } from './ftz';
+export { screenConv, screenAffine, scaleUp } from './screen';
 
 /** First byte after every buffer laid out by setup (free space up to memory.size()). */
 export function scratchPtr(): usize { return top; }

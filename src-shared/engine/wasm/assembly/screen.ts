@@ -98,3 +98,26 @@ export function screenAffine(out: usize, w: usize, OUT: i32, IN: i32, x: usize, 
   }
   return out;
 }
+
+/**
+ * For a layer whose weights are all tiny (max |w| < 2^-20, a collapsed network): a power of two
+ * S such that S·max|w| is in [1, 2), or less where S·max|b| would reach 2^100 (no overflow), else 1. The
+ * caller computes with S·w and S·b and multiplies the outputs by 1/S. Scaling by a power of two
+ * is exact in the normal range, so the outputs are the same bits as without it, except where a
+ * product w·x would have been subnormal: C1's inputs are data (centred pixels reach 1e-3 and
+ * below), so with weights ≈1e-36 many of its products were, and they now stay normal. Writes
+ * S·w (count floats) to wOut and S·b (F floats) to bOut when S > 1.
+ */
+export function scaleUp(wOut: usize, w: usize, count: i32, bOut: usize, b: usize, F: i32): f32 {
+  let wm: f32 = 0, bm: f32 = 0;
+  for (let i = 0; i < count; i++) wm = max(wm, abs<f32>(load<f32>(w + (<usize>i << 2))));
+  for (let f = 0; f < F; f++) bm = max(bm, abs<f32>(load<f32>(b + (<usize>f << 2))));
+  if (!(wm > 0 && wm < <f32>9.5367431640625e-7)) return 1; // 2^-20; NaN fails the test
+  let k = 127 - <i32>((reinterpret<u32>(wm) >> 23) & 0xff); // S·wm ∈ [1, 2)
+  if (bm > 0 && bm < Infinity) k = min(k, 100 - (<i32>((reinterpret<u32>(bm) >> 23) & 0xff) - 127) - 1);
+  if (k <= 0) return 1;
+  const S = reinterpret<f32>(<u32>(127 + k) << 23);
+  for (let i = 0; i < count; i++) store<f32>(wOut + (<usize>i << 2), load<f32>(w + (<usize>i << 2)) * S);
+  for (let f = 0; f < F; f++) store<f32>(bOut + (<usize>f << 2), load<f32>(b + (<usize>f << 2)) * S);
+  return S;
+}
