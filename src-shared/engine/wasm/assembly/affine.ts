@@ -80,12 +80,10 @@ function inputGradient(dx: usize, dy: usize, x: usize, w: usize, n: i32, IN: i32
   for (; k + 4 <= IN; k += 4) {
     let any = i32x4.splat(0);
     for (let i = 0; i < n; i++) any = v128.or(any, f32x4.gt(v128.load(x + (<usize>(i * IN + k) << 2)), zero));
-    if (!v128.any_true(any)) continue;
-    for (let l = 0; l < 4; l++) {
-      let live = false;
-      for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>(i * IN + k + l) << 2)) > 0) { live = true; break; }
-      if (live) store<i32>(cols + (<usize>(A++) << 2), k + l);
-    }
+    if (i32x4.extract_lane(any, 0) != 0) store<i32>(cols + (<usize>(A++) << 2), k);
+    if (i32x4.extract_lane(any, 1) != 0) store<i32>(cols + (<usize>(A++) << 2), k + 1);
+    if (i32x4.extract_lane(any, 2) != 0) store<i32>(cols + (<usize>(A++) << 2), k + 2);
+    if (i32x4.extract_lane(any, 3) != 0) store<i32>(cols + (<usize>(A++) << 2), k + 3);
   }
   for (; k < IN; k++) {
     for (let i = 0; i < n; i++) {
@@ -94,6 +92,21 @@ function inputGradient(dx: usize, dy: usize, x: usize, w: usize, n: i32, IN: i32
         break;
       }
     }
+  }
+  if (A == IN) {
+    // Every column live: the plain GEMM, then the ReLU mask and the flush.
+    gemmNN(n, IN, OUT, dy, OUT, 1, w, IN, dx, IN, false);
+    const total = n * IN;
+    let i = 0;
+    for (; i + 4 <= total; i += 4) {
+      const p = dx + (<usize>i << 2);
+      v128.store(p, v128.and(flush4(v128.load(p)), f32x4.gt(v128.load(x + (<usize>i << 2)), zero)));
+    }
+    for (; i < total; i++) {
+      const p = dx + (<usize>i << 2);
+      store<f32>(p, load<f32>(x + (<usize>i << 2)) > 0 ? flush(load<f32>(p)) : <f32>0);
+    }
+    return;
   }
   memory.fill(dx, 0, <usize>(n * IN) << 2);
   if (A == 0) return;
