@@ -9,8 +9,11 @@ over the weights, and the SAME initial parameters: ours (N(0, 0.001^2) from seed
 the engine and loaded into PyTorch. Ours runs through `npm run bench -- --threads T`, PyTorch with
 torch.set_num_threads(T) on pre-built tensors (no data loader). For each thread count the two run
 one after the other, ours first, so both see the same machine at about the same time. Printed:
-per-epoch training seconds (evaluations excluded on both sides), images/s, and our wall time as a
-fraction of PyTorch's. Needs Debian's python3-torch; run from anywhere (paths are the repo's).
+per-epoch training seconds (evaluations excluded on both sides), images/s, our wall time as a
+fraction of PyTorch's, and the CPU seconds each used (ours include the epoch's evaluation of
+6,000 images, about 5%): on a machine shared with other work the wall times are not to be
+trusted, and PyTorch's threads suffer more from it than ours. Needs Debian's python3-torch; run
+from anywhere (paths are the repo's).
 """
 import json
 import os
@@ -68,7 +71,7 @@ def torch_run(init, X, Y, threads):
     weights = [p[k] for k, _ in TABLE if k.endswith('.w')]
     epochs = []
     for _ in range(EPOCHS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         total = 0.0
         for i in range(0, N_TRAIN, BATCH):
             opt.zero_grad()
@@ -79,7 +82,7 @@ def torch_run(init, X, Y, threads):
             loss.backward()
             opt.step()
             total += loss.item()
-        epochs.append({'train_s': time.perf_counter() - t0, 'loss': total / (N_TRAIN // BATCH)})
+        epochs.append({'train_s': time.perf_counter() - t0, 'cpu_s': time.process_time() - c0, 'loss': total / (N_TRAIN // BATCH)})
     return epochs
 
 
@@ -88,7 +91,7 @@ def ours(threads):
                          cwd=ROOT, check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
     assert all(run['identical'] for run in r['runs'])
-    return [{'train_s': e['trainS'], 'loss': e['loss']} for e in r['epochs']], r['machine']
+    return [{'train_s': e['trainS'], 'cpu_s': e['cpuS'], 'loss': e['loss']} for e in r['epochs']], r['machine']
 
 
 def main():
@@ -104,14 +107,15 @@ def main():
     print(f'machine: {machine["cpu"]}, {machine["cores"]} cores, load1 {os.getloadavg()[0]:.2f} at the end; node {machine["node"]}, torch {torch.__version__}')
     print(f'report preset, {EPOCHS} epochs of {N_TRAIN:,} images, batch {BATCH}, same init and data order; training time only')
     print()
-    print('| threads | epoch | ours s | ours images/s | ours mean loss | PyTorch s | PyTorch images/s | PyTorch mean loss | ours / PyTorch time |')
-    print('|---|---|---|---|---|---|---|---|---|')
+    print('| threads | epoch | ours s | ours images/s | ours CPU s | ours mean loss | PyTorch s | PyTorch images/s | PyTorch CPU s | PyTorch mean loss | ours / PyTorch time |')
+    print('|---|---|---|---|---|---|---|---|---|---|---|')
     for t, o, p in rows:
         for e in range(EPOCHS):
-            print(f'| {t} | {e + 1} | {o[e]["train_s"]:.2f} | {N_TRAIN / o[e]["train_s"]:,.0f} | {o[e]["loss"]:.4f} | '
-                  f'{p[e]["train_s"]:.2f} | {N_TRAIN / p[e]["train_s"]:,.0f} | {p[e]["loss"]:.4f} | {o[e]["train_s"] / p[e]["train_s"]:.2f} |')
+            print(f'| {t} | {e + 1} | {o[e]["train_s"]:.2f} | {N_TRAIN / o[e]["train_s"]:,.0f} | {o[e]["cpu_s"]:.2f} | {o[e]["loss"]:.4f} | '
+                  f'{p[e]["train_s"]:.2f} | {N_TRAIN / p[e]["train_s"]:,.0f} | {p[e]["cpu_s"]:.2f} | {p[e]["loss"]:.4f} | {o[e]["train_s"] / p[e]["train_s"]:.2f} |')
         so, sp = sum(e['train_s'] for e in o), sum(e['train_s'] for e in p)
-        print(f'| {t} | all | {so:.2f} | {N_TRAIN * EPOCHS / so:,.0f} | | {sp:.2f} | {N_TRAIN * EPOCHS / sp:,.0f} | | **{so / sp:.2f}** |')
+        co, cp = sum(e['cpu_s'] for e in o), sum(e['cpu_s'] for e in p)
+        print(f'| {t} | all | {so:.2f} | {N_TRAIN * EPOCHS / so:,.0f} | {co:.2f} | | {sp:.2f} | {N_TRAIN * EPOCHS / sp:,.0f} | {cp:.2f} | | **{so / sp:.2f}** |')
     if len(rows) > 1:
         base_o = sum(e['train_s'] for e in rows[0][1])
         base_p = sum(e['train_s'] for e in rows[0][2])
