@@ -19,7 +19,7 @@
 // the module's runItem(job, item).
 //
 // Tested against the reference pieces (engine/step.ts composedStep, engine/optim.ts,
-// engine/batch.ts) in tests/engine/parallel*.test.ts.
+// engine/batch.ts) in tests/engine/parallel.test.ts; on real threads in threads.test.ts.
 
 import type { Backend } from '../backend';
 import type { BatchRef, StepConfig, TrainingStep } from '../step';
