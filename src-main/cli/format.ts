@@ -128,31 +128,9 @@ export function formatConfusion(confusion: ArrayLike<number>): string {
   return lines.join('\n');
 }
 
-export interface ConfusedPair {
-  trueLabel: number;
-  predicted: number;
-  count: number;
-}
-
-/**
- * The off-diagonal cells with a count, most frequent first (ties: by true label, then
- * predicted), at most `limit`.
- */
-export function confusedPairs(confusion: ArrayLike<number>, limit = 5): ConfusedPair[] {
-  checkConfusion(confusion);
-  const out: ConfusedPair[] = [];
-  for (let t = 0; t < NUM_CLASSES; t++) {
-    for (let p = 0; p < NUM_CLASSES; p++) {
-      const count = confusion[t * NUM_CLASSES + p];
-      if (t !== p && count > 0) out.push({ trueLabel: t, predicted: p, count });
-    }
-  }
-  out.sort((a, b) => b.count - a.count || a.trueLabel - b.trueLabel || a.predicted - b.predicted);
-  return out.slice(0, Math.max(0, limit));
-}
-
-export function formatConfusedPairs(pairs: readonly ConfusedPair[]): string {
+/** The most confused pairs (src-shared/metrics' mostConfusedPairs), one per line. */
+export function formatConfusedPairs(pairs: readonly { label: number; predicted: number; count: number }[]): string {
   if (pairs.length === 0) return '  (no test image misclassified)';
   const w = String(pairs[0].count).length;
-  return pairs.map((p) => `  ${p.trueLabel} → ${p.predicted}  ${String(p.count).padStart(w)} image${p.count === 1 ? '' : 's'}`).join('\n');
+  return pairs.map((p) => `  ${p.label} → ${p.predicted}  ${String(p.count).padStart(w)} image${p.count === 1 ? '' : 's'}`).join('\n');
 }

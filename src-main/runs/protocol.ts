@@ -12,13 +12,15 @@
 // Buffers (checkpoint bytes, predictions) are transferred, not copied.
 
 import type { RunConfig } from '../../src-shared/config';
-import type { EpochMetrics } from '../../src-shared/engine/types';
+import type { EventMap } from '../../src-shared/contract';
+import type { BackendChoice } from '../../src-shared/engine/select';
+import type { EpochMetrics, IterationLoss } from '../../src-shared/engine/types';
 
-/** Where the worker reads a dataset from. */
-export type DatasetSource =
-  | { kind: 'mnist' }
-  /** An imported dataset's folder (the four IDX files, plain or gzipped). */
-  | { kind: 'folder'; dir: string; name: string };
+export type { BackendChoice };
+
+import type { DatasetSource } from '../data/mnist';
+
+export type { DatasetSource };
 
 export interface DatasetRef {
   id: string;
@@ -26,8 +28,6 @@ export interface DatasetRef {
   /** The registered content hash; the worker refuses a dataset whose files hash differently. */
   hash: string;
 }
-
-export type BackendChoice = 'auto' | 'reference' | 'wasm';
 
 export interface TrainTask {
   type: 'train';
@@ -41,8 +41,8 @@ export interface TrainTask {
   /** Minimum time between progress messages (default 100 ms: at most ~10 a second). */
   progressIntervalMs: number;
   backend: BackendChoice;
-  /** Threads the run trains on (1..256, default 1; results do not depend on it: engine/shards.ts). */
-  threads?: number;
+  /** Threads the run may use (the supervisor's grant from its core budget); results do not depend on it. */
+  threads: number;
 }
 
 export interface EvaluateTask {
@@ -51,17 +51,13 @@ export interface EvaluateTask {
   config: RunConfig;
   dataset: DatasetRef;
   backend: BackendChoice;
-  /** Threads the evaluation runs on (default 1). */
-  threads?: number;
+  /** Threads the evaluation may use. */
+  threads: number;
 }
 
 export type WorkerTask = TrainTask | EvaluateTask;
 
-export interface LossEntry {
-  iteration: number;
-  epoch: number;
-  loss: number;
-}
+
 
 export interface CheckpointPayload {
   epoch: number;
@@ -83,27 +79,20 @@ export interface EvaluationPayload {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number }
-  | {
-      type: 'progress';
-      /** Losses since the previous message, consecutive. */
-      losses: LossEntry[];
-      epoch: number;
-      iteration: number;
-      iterationInEpoch: number;
-      itersPerEpoch: number;
-      loss: number;
-      learningRate: number;
-      imagesPerSecond: number;
-      etaSeconds: number | null;
-    }
-  | { type: 'epoch'; losses: LossEntry[]; metrics: EpochMetrics; checkpoint: CheckpointPayload | null }
+  /** Where the task starts (a checkpoint's position, or 0); `where` names the agent that took a queued task. */
+  | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number; where?: string }
+  /** Where the run stands (the runProgress event without the run's id and epoch count), and the losses since the previous message, consecutive. */
+  | ({ type: 'progress'; losses: IterationLoss[] } & ProgressFields)
+  | { type: 'epoch'; losses: IterationLoss[]; metrics: EpochMetrics; checkpoint: CheckpointPayload | null }
   /** Stop honoured after a finished batch: the remaining losses and a checkpoint at that point. */
-  | { type: 'stopped'; losses: LossEntry[]; checkpoint: CheckpointPayload }
+  | { type: 'stopped'; losses: IterationLoss[]; checkpoint: CheckpointPayload }
   /** The loss became NaN or infinite at this iteration (its loss is the last entry). */
-  | { type: 'diverged'; losses: LossEntry[]; epoch: number; iteration: number }
+  | { type: 'diverged'; losses: IterationLoss[]; epoch: number; iteration: number }
   | { type: 'evaluation'; evaluation: EvaluationPayload }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 100;
+
+/** The fields of a progress message that the runProgress event carries on. */
+export type ProgressFields = Omit<EventMap['runProgress'], 'runId' | 'epochs'>;

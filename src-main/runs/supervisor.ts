@@ -1,109 +1,101 @@
-// The run supervisor: a queue of runs, at most `concurrency` of them training at once, each in
-// its own worker thread (./worker.ts). It owns the worker side of a run's life:
+// The run supervisor owns a run's life between the queue and a final status:
 //
-//   queued ──launch──▶ running ──▶ completed | stopped | diverged | failed
-//                         └── the process dies ──▶ (next start: markStaleRunsInterrupted) interrupted
+//   queued ──claim (lease)──▶ running ──▶ completed | stopped | diverged | failed
+//                               └── the process dies ──▶ (lease expires / pid gone) interrupted
 //
-// Every worker message is written to the store on arrival (one transaction each: losses; an
-// epoch's metrics + its checkpoint; the final evaluation with all its predictions) and then
-// forwarded as an event. A heartbeat is written while a run trains, so another process opening
-// the database can tell a live run from one whose process is gone.
+// It is four parts put together here:
+//   scheduler.ts  the thread budget: which queued run starts, with how many threads, and when an
+//                 evaluation may run;
+//   lease.ts      one writer per run: the claim's owner id and lease, renewed with the heartbeat;
+//   executor.ts   where a task executes (thread-executor.ts: worker threads of this process);
+//   recorder.ts   worker messages → store writes (through the run's lease) and events.
+// Everything a run records is written on arrival, one transaction per message (losses; an
+// epoch's metrics with its checkpoint; the final evaluation with all its predictions).
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { epochRow, type EventMap, type RunStatus } from '../../src-shared/contract';
-import { StoreError, type CheckpointRow, type EvaluationRow, type RunRow, type Store } from '../store/index';
-import {
-  DEFAULT_PROGRESS_INTERVAL_MS,
-  type BackendChoice,
-  type DatasetRef,
-  type EvaluationPayload,
-  type EvaluateTask,
-  type LossEntry,
-  type TrainTask,
-  type WorkerMessage,
-  type WorkerTask,
-} from './protocol';
+import { availableParallelism } from 'node:os';
+import type { EventMap, QueueStatus } from '../../src-shared/contract';
+import { ApiError, errorText } from '../../src-shared/errors';
+import { StoreError, type CheckpointRow, type EvaluationRecord, type RunRecord, type Store } from '../store/index';
+import type { Execution, Executor, RemoteExecutor } from './executor';
+import { checkLeaseTiming, isOwnerGone, LeaseKeeper, newOwnerId, type LeaseTiming } from './lease';
+import { DEFAULT_PROGRESS_INTERVAL_MS, type BackendChoice, type DatasetRef, type EvaluationPayload, type EvaluateTask, type TrainTask, type WorkerMessage } from './protocol';
+import { evaluationInput, RunRecorder, type Verdict } from './recorder';
+import { ThreadBudget } from './scheduler';
+import { newStopFlag, ThreadExecutor } from './thread-executor';
 
 export interface SupervisorOptions {
   store: Store;
-  /** Runs training at once (default: one per core). */
-  concurrency: number;
+  /** Runs training at once, each on an equal share of the threads (default 1: one run on every core). */
+  concurrency?: number;
+  /** Threads to hand out to runs and evaluations (default: the machine's cores). */
+  threads?: number;
   /** Where a run's dataset comes from (by dataset id). */
   datasetRef: (datasetId: string) => DatasetRef;
   emit: <K extends keyof EventMap>(name: K, payload: EventMap[K]) => void;
   progressIntervalMs?: number;
-  /** How often a running run's heartbeat is written (default 2000 ms). */
-  heartbeatMs?: number;
+  /** How long a claim holds without renewal (default 15 s) and how often it is renewed (default 2 s). */
+  lease?: Partial<LeaseTiming>;
   backend?: BackendChoice;
-  /** The worker entry; defaults to the .ts next to this file in development, the built .js in the bundle. */
+  /** Where tasks execute (default: worker threads of this process). */
+  executor?: Executor;
+  /** The worker entry for the default executor. */
   workerPath?: string;
+  /** Evaluations that may wait for a thread at once; more are refused with a message (default 16). */
+  maxWaitingEvaluations?: number;
+  /**
+   * Agents on other machines, reached through a queue: 'queue' sends every run there, 'both'
+   * trains here while threads are free and sends the rest. Evaluations always run here.
+   */
+  remote?: { executor: RemoteExecutor; url: string; mode: 'queue' | 'both'; maxInFlight?: number };
 }
 
-interface Active {
+interface ActiveRun {
   runId: number;
-  epochs: number;
-  /** The dataset's registered content hash, which the worker's 'ready' must report. */
-  datasetHash: string;
-  worker: Worker;
-  stopFlag: Int32Array;
-  heartbeat: ReturnType<typeof setInterval>;
-  /** The latest checkpoint recorded in this session (the final evaluation refers to it). */
-  lastCheckpointId: number | null;
-  /** Resolves when the run has reached a terminal status and the worker is gone. */
-  finished: Promise<void>;
-  terminal: boolean;
+  /** Threads of the local budget it holds (0 for a run on an agent). */
+  threads: number;
+  execution: Execution;
+  recorder: RunRecorder;
+  lease: LeaseKeeper;
   stopRequested: boolean;
-}
-
-/** Finds the worker entry: worker.ts beside this file under tsx/vitest, worker.js in the bundle. */
-export function defaultWorkerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  if (here.endsWith('.ts')) return join(dir, 'worker.ts');
-  for (const candidate of [join(dir, 'worker.js'), join(dir, '..', 'worker.js')]) if (existsSync(candidate)) return candidate;
-  throw new Error(`The run worker (worker.js) was not found next to ${here}; was it built as an input of the main bundle?`);
-}
-
-/** Starts a worker thread; a .ts entry goes through ./worker-boot.mjs, which registers tsx first. */
-export function spawnWorker(entry: string, task: WorkerTask, transfer: ArrayBuffer[] = []): Worker {
-  if (entry.endsWith('.ts')) {
-    const boot = join(dirname(fileURLToPath(import.meta.url)), 'worker-boot.mjs');
-    return new Worker(boot, { workerData: { entry: pathToFileURL(entry).href, task }, transferList: transfer });
-  }
-  return new Worker(entry, { workerData: { task }, transferList: transfer });
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
+  /** Resolves when the run has ended here and its task is gone. */
+  finished: Promise<void>;
 }
 
 export class RunSupervisor {
   private readonly store: Store;
   private readonly opts: SupervisorOptions;
+  private readonly executor: Executor;
+  private readonly budget: ThreadBudget;
+  private readonly timing: LeaseTiming;
+  /** This process's owner id for every run it claims. */
+  readonly owner: string;
   private readonly queue: number[] = [];
-  private readonly active = new Map<number, Active>();
-  private readonly evaluations = new Set<Worker>();
-  /** Runs this supervisor moved to 'running' and has not finished yet. */
-  private readonly claimed = new Set<number>();
-  private concurrency: number;
+  private readonly active = new Map<number, ActiveRun>();
+  private readonly evaluationQueue: ((kind: 'budget' | 'borrowed' | null) => void)[] = [];
+  private readonly evaluations = new Set<Execution>();
   private closed = false;
-  private readonly workerPath: string;
+  private dispatching = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private queueState: QueueStatus | null = null;
 
   constructor(opts: SupervisorOptions) {
     this.opts = opts;
     this.store = opts.store;
-    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 64) {
-      throw new Error(`concurrency must be a whole number between 1 and 64 (got ${opts.concurrency}).`);
-    }
-    this.concurrency = opts.concurrency;
-    this.workerPath = opts.workerPath ?? defaultWorkerPath();
+    const threads = opts.threads ?? availableParallelism();
+    this.budget = new ThreadBudget({ threads, maxRuns: opts.concurrency ?? 1 });
+    this.timing = { leaseMs: opts.lease?.leaseMs ?? 15_000, renewMs: opts.lease?.renewMs ?? 2000 };
+    checkLeaseTiming(this.timing);
+    this.executor = opts.executor ?? new ThreadExecutor(opts.workerPath);
+    this.owner = newOwnerId();
+    if (opts.remote) this.queueState = { url: opts.remote.url, reachable: true, message: null, waiting: 0, inFlight: 0 };
   }
 
-  /** Run ids waiting for a slot, in order. */
+  /** The training queue's state, or null when runs train here only. */
+  queueStatus(): QueueStatus | null {
+    return this.queueState ? { ...this.queueState, waiting: this.queue.length, inFlight: this.remoteInFlight() } : null;
+  }
+
+  /** Run ids waiting for threads, in order. */
   queued(): number[] {
     return [...this.queue];
   }
@@ -113,11 +105,21 @@ export class RunSupervisor {
     return [...this.active.keys()];
   }
 
+  /** Threads the run training here holds, or null. */
+  threadsOf(runId: number): number | null {
+    return this.active.get(runId)?.threads ?? null;
+  }
+
+  /** Threads held now by runs and evaluations (the one an evaluation may borrow included). */
+  threadsInUse(): number {
+    return this.budget.inUse;
+  }
+
   isActive(runId: number): boolean {
     return this.active.has(runId) || this.queue.includes(runId);
   }
 
-  /** Adds a queued run (status 'queued' in the store) to the queue; starts it when a slot is free. */
+  /** Adds a queued run (status 'queued' in the store) to the queue; starts it when threads are free. */
   enqueue(runId: number): void {
     if (this.closed) throw new Error('The run supervisor is closed.');
     if (this.isActive(runId)) return;
@@ -133,30 +135,45 @@ export class RunSupervisor {
     const qi = this.queue.indexOf(runId);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
-      this.setStatus(runId, 'stopped', { error: 'Stopped before it started.' });
+      try {
+        const row = this.store.setRunStatus(runId, 'stopped', { error: 'Stopped before it started.' });
+        this.opts.emit('runStatus', { runId, status: row.status, error: row.error });
+      } catch (e) {
+        // Deleted or taken by another process meanwhile: nothing of ours to stop.
+        if (!(e instanceof StoreError)) throw e;
+      }
       return;
     }
     const a = this.active.get(runId);
     if (!a) return;
     a.stopRequested = true;
-    Atomics.store(a.stopFlag, 0, 1);
+    a.execution.requestStop();
     await a.finished;
   }
 
-  /** Stops every running run with a checkpoint; queued runs stay queued in the store. */
+  /**
+   * Stops every run training here with a checkpoint; queued runs stay queued in the store. Runs
+   * on agents keep training: this process stops following them, and the next one that opens the
+   * database with the same queue takes them over (reattach).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    await Promise.all([...this.active.keys()].map((id) => this.stop(id)));
-    await Promise.all([...this.evaluations].map((w) => w.terminate()));
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.pumpEvaluations();
+    const local = [...this.active.values()].filter((a) => a.threads > 0);
+    for (const a of this.active.values()) if (a.threads === 0) a.lease.stop();
+    await Promise.all(local.map((a) => this.stop(a.runId)));
+    await Promise.all([...this.evaluations].map((e) => e.terminate()));
+    await this.opts.remote?.executor.close();
   }
 
-  /** Test hook: kills a run's worker thread abruptly (as a crash would). */
+  /** Test hook: kills a run's task abruptly (as a crash would). */
   async terminateWorker(runId: number): Promise<void> {
     const a = this.active.get(runId);
     if (!a) throw new Error(`Run ${runId} is not running.`);
-    await a.worker.terminate();
+    await a.execution.terminate();
     await a.finished;
   }
 
@@ -167,81 +184,195 @@ export class RunSupervisor {
   }
 
   private pump(): void {
-    while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
-      const runId = this.queue.shift()!;
-      try {
-        this.launch(runId);
-      } catch (e) {
-        // The run could not start (unreadable checkpoint, unknown dataset, no worker): record why.
-        // A run deleted meanwhile or claimed by another process is not ours to touch.
-        this.failQuietly(runId, `Could not start: ${errorText(e)}`);
+    const remote = this.opts.remote;
+    if (!remote || remote.mode === 'both') {
+      while (!this.closed && this.queue.length > 0) {
+        const threads = this.budget.grantRun();
+        if (threads === 0) break;
+        this.start(this.queue.shift()!, threads, this.executor);
       }
+    }
+    if (remote) void this.dispatchRemote(remote);
+  }
+
+  /** Starts a run, recording why when it cannot start. */
+  private start(runId: number, threads: number, executor: Executor): void {
+    let started = false;
+    try {
+      started = this.launch(runId, threads, executor);
+    } catch (e) {
+      // The run could not start (unreadable checkpoint, unknown dataset, no worker): record why.
+      this.failBeforeStart(runId, `Could not start: ${errorText(e)}`);
+    } finally {
+      if (!started && threads > 0) this.budget.releaseRun(threads);
     }
   }
 
-  private launch(runId: number): void {
+  private remoteInFlight(): number {
+    return [...this.active.values()].filter((a) => a.threads === 0).length;
+  }
+
+  /** Sends queued runs to the queue while it is reachable and has room; retries every 2 s while it is not. */
+  private async dispatchRemote(remote: NonNullable<SupervisorOptions['remote']>): Promise<void> {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (!this.closed && this.queue.length > 0 && this.remoteInFlight() < (remote.maxInFlight ?? 1000)) {
+        try {
+          await remote.executor.ready();
+        } catch (e) {
+          this.setQueueState(false, errorText(e));
+          if (!this.retryTimer && !this.closed) {
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = null;
+              this.pump();
+            }, 2000);
+          }
+          return;
+        }
+        this.setQueueState(true, null);
+        const runId = this.queue.shift();
+        if (runId === undefined || this.closed) break;
+        this.start(runId, 0, remote.executor);
+        this.emitQueueStatus();
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private setQueueState(reachable: boolean, message: string | null): void {
+    if (!this.queueState) return;
+    const changed = this.queueState.reachable !== reachable || this.queueState.message !== message;
+    this.queueState = { ...this.queueState, reachable, message };
+    if (changed) this.emitQueueStatus();
+  }
+
+  private emitQueueStatus(): void {
+    const status = this.queueStatus();
+    if (status) this.opts.emit('queueStatus', status);
+  }
+
+  /**
+   * A restarted coordinator: runs left running by a process that is gone, whose job is still in
+   * the queue, are taken over (their lease moves to this process) and followed from their first
+   * message, so no epoch an agent trained meanwhile is missed. Returns the ids taken over.
+   */
+  async reattach(): Promise<number[]> {
+    const remote = this.opts.remote;
+    if (!remote || this.store.readonly) return [];
+    await remote.executor.ready();
+    const out: number[] = [];
+    for (const run of this.store.listRuns({ status: 'running', limit: 1000 }).runs) {
+      const owner = run.owner;
+      if (!owner || this.active.has(run.id)) continue;
+      if (!isOwnerGone(owner.id) && owner.leaseExpiresAt > Date.now()) continue; // its coordinator lives
+      const jobId = await remote.executor.liveJob(run.id);
+      if (jobId === null) continue;
+      try {
+        this.store.adoptRun(run.id, owner.id, this.owner, this.timing.leaseMs);
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'conflict') continue;
+        throw e;
+      }
+      this.follow(run, 0, (onMessage) => remote.executor.attach(run.id, jobId, onMessage));
+      out.push(run.id);
+    }
+    this.emitQueueStatus();
+    return out;
+  }
+
+  /** Starts a queued run on `threads` threads (0: on an agent); false when it is no longer ours to start. */
+  private launch(runId: number, threads: number, executor: Executor): boolean {
     const run = this.store.getRun(runId);
-    if (run.status !== 'queued') return; // stopped, deleted or taken meanwhile
+    if (run.status !== 'queued') return false; // stopped, deleted or taken meanwhile
     const checkpoint = this.startCheckpoint(run);
     const dataset = this.opts.datasetRef(run.config.dataset);
-    // Claim it: the store moves queued → running in one transaction, so when two processes share
-    // the database (the app and the web host, say) only one of them gets the run.
+    // Claim it: queued → running under our owner id in one transaction, so when two processes
+    // share the database (the app and the web host, say) only one of them gets the run.
+    let claimed: RunRecord;
     try {
-      this.setStatus(runId, 'running');
+      claimed = this.store.claimRun(runId, this.owner, this.timing.leaseMs, executor.describe(threads));
     } catch (e) {
-      if (e instanceof StoreError && (e.code === 'conflict' || e.code === 'not_found')) return;
+      if (e instanceof StoreError && (e.code === 'conflict' || e.code === 'not_found')) return false;
       throw e;
     }
-    this.claimed.add(runId);
-    const shared = new SharedArrayBuffer(4);
+    this.opts.emit('runStatus', { runId, status: claimed.status, error: null });
     const task: TrainTask = {
       type: 'train',
       runId,
       config: run.config,
       dataset,
       checkpoint: checkpoint ? checkpoint.data : null,
-      stopFlag: shared,
+      stopFlag: newStopFlag(),
       progressIntervalMs: this.opts.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
       backend: this.opts.backend ?? 'auto',
+      threads,
     };
-    const worker = spawnWorker(this.workerPath, task, checkpoint ? [checkpoint.data.buffer as ArrayBuffer] : []);
+    this.follow(claimed, threads, (onMessage) => executor.start(task, onMessage));
+    return true;
+  }
+
+  /** Records a claimed run's task: its messages, its lease, its end. */
+  private follow(run: RunRecord, threads: number, begin: (onMessage: (m: WorkerMessage) => void) => Execution): void {
+    const runId = run.id;
+    const writer = this.store.runWriter(runId, this.owner);
     let resolveFinished!: () => void;
-    const a: Active = {
-      runId,
+    const finished = new Promise<void>((r) => (resolveFinished = r));
+    const a = { runId, threads, stopRequested: false, finished } as ActiveRun;
+    a.recorder = new RunRecorder({
+      writer,
+      emit: this.opts.emit,
       epochs: run.config.epochs,
-      datasetHash: dataset.hash,
-      worker,
-      stopFlag: new Int32Array(shared),
-      heartbeat: setInterval(() => this.beat(a), this.opts.heartbeatMs ?? 2000),
-      lastCheckpointId: checkpoint ? checkpoint.id : null,
-      finished: new Promise<void>((r) => (resolveFinished = r)),
-      terminal: false,
-      stopRequested: false,
-    };
+      datasetHash: this.opts.datasetRef(run.config.dataset).hash,
+      stopRequested: () => a.stopRequested,
+    });
+    a.lease = new LeaseKeeper(
+      writer,
+      this.timing,
+      (reason) => this.act(a, { kind: 'lost', reason }),
+      (message) => console.error(`Renewing the lease of run ${runId} failed (will retry): ${message}`),
+    );
+    a.execution = begin((m: WorkerMessage) => this.act(a, a.recorder.onMessage(m)));
     this.active.set(runId, a);
-    this.store.heartbeat(runId);
-    worker.on('message', (m: WorkerMessage) => this.onMessage(a, m));
-    worker.on('error', (e) => this.finish(a, 'failed', { error: `The training worker failed: ${errorText(e)}` }));
-    worker.on('exit', (code) => {
-      if (!a.terminal) {
-        let where = '';
-        try {
-          where = ` in epoch ${this.store.getRun(runId).progress.epoch + 1}`;
-        } catch {
-          // the run is gone; the message does without it
-        }
-        this.finish(a, 'failed', { error: `The training worker exited unexpectedly (exit code ${code})${where}.` });
+    a.lease.start();
+    void a.execution.exited.then((exit) => {
+      if (!a.recorder.done) {
+        const reason = exit.error ?? `The training worker exited unexpectedly (exit code ${exit.code ?? 'none'})${this.whereIs(runId)}.`;
+        this.act(a, a.recorder.onExit(reason));
       }
-      clearInterval(a.heartbeat);
+      a.lease.stop();
       this.active.delete(runId);
-      this.claimed.delete(runId);
+      if (a.threads > 0) this.budget.releaseRun(a.threads);
       resolveFinished();
       this.pump();
+      this.pumpEvaluations();
+      if (a.threads === 0) this.emitQueueStatus();
     });
   }
 
+  /** Acts on the recorder's verdict: an ended or lost run lets its task go. */
+  private act(a: ActiveRun, v: Verdict): void {
+    if (v.kind === 'continue') return;
+    a.lease.stop();
+    if (v.kind === 'lost') {
+      // Another process holds the run now: write nothing, but tell this process's listeners
+      // (the CLI waiting for the run) that training here ended.
+      this.opts.emit('runStatus', { runId: a.runId, status: 'interrupted', error: `This process stopped training run ${a.runId}: ${v.reason}` });
+    }
+    void a.execution.terminate();
+  }
+
+  private whereIs(runId: number): string {
+    try {
+      return ` in epoch ${this.store.getRun(runId).progress.epoch + 1}`;
+    } catch {
+      return '';
+    }
+  }
+
   /** The checkpoint a queued run continues from: its own latest (after a resume), its fork's, or none. */
-  private startCheckpoint(run: RunRow): { id: number; data: Uint8Array } | null {
+  private startCheckpoint(run: RunRecord): { id: number; data: Uint8Array } | null {
     if (run.progress.iteration === 0) return null;
     let cp: CheckpointRow | undefined = this.store.listCheckpoints(run.id).filter((c) => c.iteration === run.progress.iteration).pop();
     if (!cp && run.forkedFrom?.checkpointId) cp = this.store.getCheckpoint(run.forkedFrom.checkpointId);
@@ -252,162 +383,73 @@ export class RunSupervisor {
     return { id: cp.id, data: new Uint8Array(loaded.data) };
   }
 
-  private beat(a: Active): void {
-    if (a.terminal) return;
+  /** A queued run that could not start: failed with the reason (if it is still queued, so ours to touch). */
+  private failBeforeStart(runId: number, error: string): void {
     try {
-      this.store.heartbeat(a.runId);
-    } catch {
-      // The run left 'running' (finished between ticks) or the store is closing: nothing to do.
-    }
-  }
-
-  private onMessage(a: Active, m: WorkerMessage): void {
-    if (a.terminal) return;
-    const runId = a.runId;
-    try {
-      switch (m.type) {
-        case 'ready': {
-          const expected = a.datasetHash;
-          if (m.datasetHash !== expected) throw new Error(`The dataset's files changed since it was registered (hash ${m.datasetHash.slice(0, 12)}…, expected ${expected.slice(0, 12)}…).`);
-          return;
-        }
-        case 'progress': {
-          if (m.losses.length) this.store.appendIterationLosses(runId, m.losses);
-          this.opts.emit('runProgress', {
-            runId,
-            epoch: m.epoch,
-            epochs: a.epochs,
-            iteration: m.iteration,
-            iterationInEpoch: m.iterationInEpoch,
-            itersPerEpoch: m.itersPerEpoch,
-            loss: m.loss,
-            learningRate: m.learningRate,
-            imagesPerSecond: m.imagesPerSecond,
-            etaSeconds: m.etaSeconds,
-          });
-          return;
-        }
-        case 'epoch': {
-          const { checkpointId } = this.store.recordEpoch(runId, {
-            metrics: m.metrics,
-            losses: m.losses,
-            ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
-          });
-          if (checkpointId !== null) a.lastCheckpointId = checkpointId;
-          this.opts.emit('runEpoch', { runId, metrics: epochRow(m.metrics) });
-          return;
-        }
-        case 'stopped': {
-          const cp = this.store.recordCheckpoint(runId, m.checkpoint, m.losses);
-          a.lastCheckpointId = cp.id;
-          this.finish(a, 'stopped', a.stopRequested ? {} : { error: 'Stopped.' });
-          return;
-        }
-        case 'diverged': {
-          if (m.losses.length) this.store.appendIterationLosses(runId, m.losses);
-          this.finish(a, 'diverged', {
-            error: `The loss became ${String(m.losses.at(-1)?.loss ?? NaN)} at epoch ${m.epoch}, iteration ${m.iteration}.`,
-            divergedAt: { epoch: m.epoch, iteration: m.iteration },
-          });
-          return;
-        }
-        case 'evaluation': {
-          if (a.lastCheckpointId === null) throw new Error('The run finished without a checkpoint to attach its test evaluation to.');
-          this.recordEvaluation(a.lastCheckpointId, m.evaluation);
-          return;
-        }
-        case 'done':
-          this.finish(a, 'completed', {});
-          return;
-        case 'error':
-          this.finish(a, 'failed', { error: m.message });
-          return;
-      }
-    } catch (e) {
-      this.finish(a, 'failed', { error: `Recording the run failed: ${errorText(e)}` });
-    }
-  }
-
-  private recordEvaluation(checkpointId: number, ev: EvaluationPayload): EvaluationRow {
-    return this.store.recordEvaluation({
-      checkpointId,
-      split: 'test',
-      count: ev.count,
-      accuracy: ev.accuracy,
-      loss: ev.loss,
-      confusion: ev.confusion,
-      predictions: { labels: ev.labels, predicted: ev.predicted, probabilities: ev.probabilities },
-    });
-  }
-
-  /** Moves a running run to its terminal status (once) and lets the worker go. */
-  private finish(a: Active, status: Exclude<RunStatus, 'queued' | 'running'>, details: { error?: string; divergedAt?: { epoch: number; iteration: number } }): void {
-    if (a.terminal) return;
-    a.terminal = true;
-    clearInterval(a.heartbeat);
-    this.setStatus(a.runId, status, details);
-    void a.worker.terminate();
-  }
-
-  private setStatus(runId: number, status: Exclude<RunStatus, 'queued'>, details: { error?: string; divergedAt?: { epoch: number; iteration: number } } = {}): void {
-    try {
-      const row = this.store.setRunStatus(runId, status, details);
+      if (this.store.getRun(runId).status !== 'queued') return;
+      const row = this.store.setRunStatus(runId, 'failed', { error });
       this.opts.emit('runStatus', { runId, status: row.status, error: row.error });
     } catch (e) {
-      if (status === 'running') throw e;
-      // The run was deleted or changed by someone else meanwhile; nothing left to record.
+      console.error(`Run ${runId} could not start (${error}), and recording that failed too:`, e);
     }
   }
 
-  private failQuietly(runId: number, error: string): void {
-    try {
-      const row = this.store.getRun(runId);
-      // 'running' only if this supervisor claimed it and then could not start its worker.
-      if (row.status === 'queued' || (row.status === 'running' && this.claimed.has(runId))) this.setStatus(runId, 'failed', { error });
-    } catch {
-      // gone
-    } finally {
-      this.claimed.delete(runId);
+  /** Hands free threads to waiting evaluations, in order (null to each when closing). */
+  private pumpEvaluations(): void {
+    while (this.evaluationQueue.length > 0) {
+      const kind = this.closed ? null : this.budget.grantEvaluation();
+      if (kind === null && !this.closed) return;
+      this.evaluationQueue.shift()!(kind);
     }
+  }
+
+  /** Waits for a thread for an evaluation; resolves with what to give back. */
+  private async evaluationThread(): Promise<'budget' | 'borrowed'> {
+    if (this.evaluationQueue.length === 0) {
+      const now = this.budget.grantEvaluation();
+      if (now !== null) return now;
+    }
+    const max = this.opts.maxWaitingEvaluations ?? 16;
+    if (this.evaluationQueue.length >= max) {
+      throw new ApiError(`${max} evaluations are already waiting for a free thread; try again when they have finished.`);
+    }
+    const kind = await new Promise<'budget' | 'borrowed' | null>((resolve) => this.evaluationQueue.push(resolve));
+    if (kind === null) throw new ApiError('The workbench is closing; the evaluation was not run.');
+    return kind;
   }
 
   /**
-   * Evaluates a checkpoint on its run's test set in a worker and stores the evaluation with all
-   * its predictions. Does not take a training slot (it is short and asked for by a user).
+   * Evaluates a checkpoint on its run's test set and stores the evaluation with all its
+   * predictions. It takes a thread from the budget (waiting for one if need be; see scheduler.ts).
    */
-  async evaluateCheckpoint(checkpointId: number): Promise<EvaluationRow> {
+  async evaluateCheckpoint(checkpointId: number): Promise<EvaluationRecord> {
     if (this.closed) throw new Error('The run supervisor is closed.');
     const cp = this.store.loadCheckpoint(checkpointId);
     const run = this.store.getRun(cp.runId);
-    const task: EvaluateTask = {
-      type: 'evaluate',
-      checkpoint: new Uint8Array(cp.data),
-      config: run.config,
-      dataset: this.opts.datasetRef(run.config.dataset),
-      backend: this.opts.backend ?? 'auto',
-    };
-    const worker = spawnWorker(this.workerPath, task, [task.checkpoint.buffer as ArrayBuffer]);
-    this.evaluations.add(worker);
+    const dataset = this.opts.datasetRef(run.config.dataset);
+    const kind = await this.evaluationThread();
     try {
-      const payload = await new Promise<EvaluationPayload>((resolve, reject) => {
-        let result: EvaluationPayload | null = null;
-        worker.on('message', (m: WorkerMessage) => {
-          if (m.type === 'evaluation') result = m.evaluation;
-          else if (m.type === 'error') reject(new Error(m.message));
-          else if (m.type === 'done') {
-            if (result) resolve(result);
-            else reject(new Error('The evaluation worker finished without a result.'));
-          }
-        });
-        worker.on('error', (e) => reject(new Error(`The evaluation worker failed: ${errorText(e)}`)));
-        worker.on('exit', (code) => reject(new Error(`The evaluation worker exited (code ${code}) before finishing.`)));
+      const task: EvaluateTask = { type: 'evaluate', checkpoint: new Uint8Array(cp.data), config: run.config, dataset, backend: this.opts.backend ?? 'auto', threads: 1 };
+      let result: EvaluationPayload | null = null;
+      let failure: string | null = null;
+      const execution: Execution = this.executor.start(task, (m) => {
+        if (m.type === 'evaluation') result = m.evaluation;
+        else if (m.type === 'error') failure = m.message;
+        if (m.type === 'done' || m.type === 'error') void execution.terminate();
       });
-      return this.recordEvaluation(checkpointId, payload);
+      this.evaluations.add(execution);
+      let exit;
+      try {
+        exit = await execution.exited;
+      } finally {
+        this.evaluations.delete(execution);
+      }
+      if (failure !== null) throw new Error(failure);
+      if (result === null) throw new Error(exit.error ?? `The evaluation worker exited (code ${exit.code ?? 'none'}) before finishing.`);
+      return this.store.recordEvaluation(evaluationInput(checkpointId, result));
     } finally {
-      this.evaluations.delete(worker);
-      await worker.terminate();
+      this.budget.releaseEvaluation(kind);
+      this.pumpEvaluations();
     }
   }
 }
-
-export type { LossEntry };

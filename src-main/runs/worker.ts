@@ -5,13 +5,13 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backend } from '../../src-shared/engine/backend';
-import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
+import { backendBatch, createBackend, type BackendChoice } from '../../src-shared/engine/select';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
-import type { Dataset, ImageSet, IterationInfo, Trainer } from '../../src-shared/engine/types';
+import type { Dataset, ImageSet, IterationInfo, IterationLoss, Trainer } from '../../src-shared/engine/types';
+import { loadDatasetFrom } from '../data/mnist';
+import type { CheckpointPayload, EvaluateTask, TrainTask, WorkerMessage, WorkerTask } from './protocol';
 import { createThreadedBackend } from './pool';
-import { loadIdxFolder, loadMnist } from '../data/mnist';
-import type { BackendChoice, CheckpointPayload, DatasetRef, EvaluateTask, LossEntry, TrainTask, WorkerMessage, WorkerTask } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread.');
@@ -20,25 +20,20 @@ function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
 }
 
-function loadDataset(ref: DatasetRef): Dataset {
-  return ref.source.kind === 'mnist' ? loadMnist() : loadIdxFolder(ref.source.dir, ref.source.name);
-}
-
 /**
- * A backend whose buffers take the training batch, and evaluation in chunks of at least 200 (as
- * the CLI), and what releases it (the wasm backend's helper threads).
+ * The backend of a task and what releases it: the data-parallel wasm backend on `threads` threads
+ * (its helper threads end on release), or the reference; 'auto' falls back to the reference.
  */
 async function makeBackend(choice: BackendChoice, batchSize: number, threads: number): Promise<{ backend: Backend; release: () => Promise<void> }> {
-  const maxBatch = Math.max(batchSize, 200);
-  const reference = (): { backend: Backend; release: () => Promise<void> } => ({ backend: createReferenceBackend(maxBatch), release: async () => {} });
-  if (choice === 'reference') return reference();
-  try {
-    const backend = await createThreadedBackend(maxBatch, threads);
-    return { backend, release: () => backend.dispose() };
-  } catch (e) {
-    if (choice === 'wasm') throw e;
-    return reference();
+  if (choice !== 'reference') {
+    try {
+      const backend = await createThreadedBackend(backendBatch(batchSize), threads);
+      return { backend, release: () => backend.dispose() };
+    } catch (e) {
+      if (choice === 'wasm') throw e;
+    }
   }
+  return { backend: createBackend('reference', batchSize), release: async () => {} };
 }
 
 function checkpointOf(t: Trainer): CheckpointPayload {
@@ -60,7 +55,7 @@ function postEvaluation(t: Trainer, test: ImageSet): void {
 }
 
 async function train(task: TrainTask): Promise<void> {
-  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads ?? 1);
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
   try {
     trainOn(task, backend);
   } finally {
@@ -70,14 +65,14 @@ async function train(task: TrainTask): Promise<void> {
 
 function trainOn(task: TrainTask, backend: Backend): void {
   const stop = new Int32Array(task.stopFlag);
-  const dataset = loadDataset(task.dataset);
+  const dataset = loadDatasetFrom(task.dataset.source);
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
   postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
 
   const cfg = task.config;
   const totalIters = cfg.epochs * trainer.itersPerEpoch;
-  let pending: LossEntry[] = [];
+  let pending: IterationLoss[] = [];
   let lastPost = performance.now();
   let itersSincePost = 0;
   let emaIps = 0;
@@ -136,9 +131,9 @@ function trainOn(task: TrainTask, backend: Backend): void {
 }
 
 async function evaluate(task: EvaluateTask): Promise<void> {
-  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads ?? 1);
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
   try {
-    const dataset = loadDataset(task.dataset);
+    const dataset = loadDatasetFrom(task.dataset.source);
     const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
     postReady(dataset, backend, trainer);
     if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);

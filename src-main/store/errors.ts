@@ -1,7 +1,12 @@
-// Errors the store throws for bad input. `code` lets the API map them (not_found → 404-ish,
-// invalid → 400-ish, conflict → 409-ish); `message` is written for a user.
+// Errors the store throws. `code` lets the API map them (not_found → 404-ish, invalid → 400-ish,
+// conflict → 409-ish); `message` is written for a user.
+//   lease     the caller no longer holds the run it writes (another process took it over)
+//   readonly  the store was opened read-only, or the file cannot be written here
+//   damaged   the file failed PRAGMA quick_check: nothing is written to it (the message says how to recover)
+//   foreign   the file is not a workbench database (another application's SQLite file)
+//   io        the disk is full or failed; busy: another process held the lock too long
 
-export type StoreErrorCode = 'not_found' | 'invalid' | 'conflict' | 'corrupt' | 'version';
+export type StoreErrorCode = 'not_found' | 'invalid' | 'conflict' | 'corrupt' | 'version' | 'lease' | 'readonly' | 'damaged' | 'foreign' | 'io' | 'busy';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -15,6 +20,7 @@ export class StoreError extends Error {
 export const notFound = (msg: string): StoreError => new StoreError('not_found', msg);
 export const invalid = (msg: string): StoreError => new StoreError('invalid', msg);
 export const conflict = (msg: string): StoreError => new StoreError('conflict', msg);
+export const leaseLost = (msg: string): StoreError => new StoreError('lease', msg);
 
 export function checkInt(name: string, v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`${name} must be a whole number (got ${show(v)}).`);

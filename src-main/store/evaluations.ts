@@ -2,10 +2,13 @@
 // written together in one transaction; predictions queried by class and correctness, sorted
 // by confidence, paged.
 import type BetterSqlite3 from 'better-sqlite3';
+import type { makeCheckpoints } from './checkpoints';
 import { blobF32, blobI32, f32Blob, fromRealRequired, i32Blob, toReals } from './codec';
+import type { Ctx } from './context';
 import { checkFinite, checkInt, checkNumber, invalid, notFound, show } from './errors';
-import type { Ctx, makeRuns } from './runs';
-import type { EvaluationInput, EvaluationRow, PredictionPage, PredictionQuery, PredictionRow, Split } from './types';
+import type { makeLifecycle } from './lifecycle';
+import type { makeRuns } from './runs';
+import type { EvaluationInput, EvaluationRecord, PredictionListQuery, PredictionPage, PredictionRecord, Split } from './types';
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
@@ -32,7 +35,7 @@ interface PredictionDb {
 
 const EVAL_COLUMNS = 'e.*, (SELECT count(*) FROM predictions p WHERE p.evaluation_id = e.id) AS prediction_count';
 
-function evaluationRow(e: EvaluationDb): EvaluationRow {
+function evaluationRecord(e: EvaluationDb): EvaluationRecord {
   return {
     id: e.id,
     runId: e.run_id,
@@ -47,7 +50,7 @@ function evaluationRow(e: EvaluationDb): EvaluationRow {
   };
 }
 
-function predictionRow(p: PredictionDb): PredictionRow {
+function predictionRecord(p: PredictionDb): PredictionRecord {
   const probabilities = blobF32(p.probabilities);
   return {
     imageIndex: p.image_index,
@@ -59,10 +62,9 @@ function predictionRow(p: PredictionDb): PredictionRow {
   };
 }
 
-export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
+export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>, life: ReturnType<typeof makeLifecycle>, checkpoints: ReturnType<typeof makeCheckpoints>) {
   const { db, now } = ctx;
   const st = {
-    checkpointRun: db.prepare<[number], { run_id: number }>('SELECT run_id FROM checkpoints WHERE id = ?'),
     insert: db.prepare(
       `INSERT INTO evaluations (run_id, checkpoint_id, split, count, accuracy, loss, nan_mask, confusion, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -72,6 +74,7 @@ export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     ),
     get: db.prepare<[number], EvaluationDb>(`SELECT ${EVAL_COLUMNS} FROM evaluations e WHERE e.id = ?`),
     byRun: db.prepare<[number], EvaluationDb>(`SELECT ${EVAL_COLUMNS} FROM evaluations e WHERE e.run_id = ? ORDER BY e.id`),
+    finalTest: db.prepare<[number, number], EvaluationDb>(`SELECT ${EVAL_COLUMNS} FROM evaluations e WHERE e.run_id = ? AND e.checkpoint_id = ? AND e.split = 'test' ORDER BY e.id DESC LIMIT 1`),
     exists: db.prepare<[number], { id: number }>('SELECT id FROM evaluations WHERE id = ?'),
     wrong: db.prepare<[number], number>('SELECT image_index FROM predictions WHERE evaluation_id = ? AND label != predicted ORDER BY image_index').pluck(),
   };
@@ -103,11 +106,12 @@ export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     if (!st.exists.get(checkInt('evaluation id', id, 1))) throw notFound(`No evaluation with id ${id}.`);
   }
 
-  const record = db.transaction((e: EvaluationInput): EvaluationRow => {
+  /** owner: the run's owner recording its own final evaluation (checked like every write of a training run); null: anyone. */
+  const record = db.transaction((e: EvaluationInput, owner: string | null): EvaluationRecord => {
     if (typeof e !== 'object' || e === null) throw invalid(`an evaluation must be an object (got ${show(e)}).`);
     const cpId = checkInt('checkpointId', e.checkpointId, 1);
-    const cp = st.checkpointRun.get(cpId);
-    if (!cp) throw notFound(`No checkpoint with id ${cpId}.`);
+    const cp = { run_id: checkpoints.getCheckpoint(cpId).runId };
+    if (owner !== null) life.requireWritable(cp.run_id, owner, 'the test evaluation');
     if (typeof e.split !== 'string' || !SPLITS.includes(e.split)) throw invalid(`split must be one of ${SPLITS.join(', ')} (got ${show(e.split)}).`);
     const count = checkInt('count', e.count, 1, 10_000_000);
     const accuracy = checkFinite('accuracy', e.accuracy, 0, 1);
@@ -155,17 +159,17 @@ export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
         st.insertPrediction.run(id, i, pr.labels[i], pr.predicted[i], Number.isNaN(conf) ? null : conf, f32Blob(probs));
       }
     }
-    if (e.split === 'test') runs.refreshBest.run({ run: cp.run_id });
-    return evaluationRow(st.get.get(id)!);
+    if (e.split === 'test') life.refreshResult(cp.run_id);
+    return evaluationRecord(st.get.get(id)!);
   });
 
-  function getEvaluation(id: number): EvaluationRow {
+  function getEvaluation(id: number): EvaluationRecord {
     const e = st.get.get(checkInt('evaluation id', id, 1));
     if (!e) throw notFound(`No evaluation with id ${id}.`);
-    return evaluationRow(e);
+    return evaluationRecord(e);
   }
 
-  function listPredictions(evaluationId: number, q: PredictionQuery = {}): PredictionPage {
+  function listPredictions(evaluationId: number, q: PredictionListQuery = {}): PredictionPage {
     requireEvaluation(evaluationId);
     if (typeof q !== 'object' || q === null) throw invalid(`a prediction query must be an object (got ${show(q)}).`);
     const label = q.label === undefined ? null : checkInt('label', q.label, 0, 9);
@@ -182,21 +186,33 @@ export function makeEvaluations(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     if (predicted !== null) params.predicted = predicted;
     return db.transaction(() => ({
       total: s.count.get(params) as number,
-      items: (s.page.all({ ...params, limit, offset }) as PredictionDb[]).map(predictionRow),
+      items: (s.page.all({ ...params, limit, offset }) as PredictionDb[]).map(predictionRecord),
     }))();
   }
 
+  function finalTestEvaluation(runId: number): EvaluationRecord | null {
+    const cps = checkpoints.public.listCheckpoints(runId);
+    const last = cps.at(-1);
+    if (!last) return null;
+    const e = st.finalTest.get(runId, last.id);
+    return e ? evaluationRecord(e) : null;
+  }
+
   return {
-    recordEvaluation: (e: EvaluationInput) => record.immediate(e),
+    recordAs: (e: EvaluationInput, owner: string) => ctx.write(() => record.immediate(e, owner)),
+    public: {
+    recordEvaluation: (e: EvaluationInput) => ctx.write(() => record.immediate(e, null)),
     getEvaluation,
     listEvaluations: (runId: number) => {
       runs.requireStatus(runId);
-      return st.byRun.all(runId).map(evaluationRow);
+      return st.byRun.all(runId).map(evaluationRecord);
     },
+    finalTestEvaluation,
     listPredictions,
     misclassifiedIndices: (evaluationId: number) => {
       requireEvaluation(evaluationId);
       return Int32Array.from(st.wrong.all(evaluationId));
+    },
     },
   };
 }

@@ -1,14 +1,18 @@
-// The store's public types: typed rows, inputs, and the Store interface that the run
-// supervisor, the API and the CLI code against. Every method is synchronous (better-sqlite3),
+// The store's public types: typed records, inputs, and the Store interface that the run
+// supervisor, the API and the CLI code against. Records are named *Record so they are never
+// mistaken for the API's rows (src-shared/contract.ts); src-main/api/rows.ts maps one to the
+// other. Every method is synchronous (better-sqlite3),
 // validates its input first and throws StoreError (./errors) with a message for the user; a
 // rejected call changes nothing (each write is one transaction).
 import type { RunConfig } from '../../src-shared/config';
 import type { CheckpointRow } from '../../src-shared/contract';
-import type { EpochMetrics } from '../../src-shared/engine/types';
+import type { EpochMetrics, IterationLoss } from '../../src-shared/engine/types';
+
+export type { IterationLoss };
 
 // The statuses are the contract's (one list for the store, the API and the UI).
-import { RUN_STATUSES, type RunStatus } from '../../src-shared/contract';
-export { RUN_STATUSES, type RunStatus };
+import { RESUMABLE_STATUSES, RUN_STATUSES, type RunStatus } from '../../src-shared/contract';
+export { RESUMABLE_STATUSES, RUN_STATUSES, type RunStatus };
 
 /**
  * Allowed status changes through setRunStatus. Back to 'queued' only through resumeRun (from
@@ -23,7 +27,6 @@ export const STATUS_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]
   failed: [],
   diverged: [],
 };
-export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
 
 export interface DatasetInput {
   /** 'mnist' or an imported dataset's id: letters, digits, '.', '_', '-' (at most 64). */
@@ -36,7 +39,7 @@ export interface DatasetInput {
   trainSize: number;
   testSize: number;
 }
-export interface DatasetRow extends DatasetInput {
+export interface DatasetRecord extends DatasetInput {
   createdAt: number;
 }
 
@@ -46,7 +49,7 @@ export interface RunRef {
   checkpointId: number | null;
 }
 
-export interface RunRow {
+export interface RunRecord {
   id: number;
   name: string;
   status: RunStatus;
@@ -76,8 +79,19 @@ export interface RunRow {
   progress: { epoch: number; iteration: number };
   /** Best validation accuracy over recorded epochs (0..1), null before the first epoch. */
   bestValAccuracy: number | null;
-  /** Accuracy of the latest test-split evaluation, null if none. */
+  /** Accuracy of the run's own final test evaluation (its last checkpoint), null if none. */
   testAccuracy: number | null;
+  /** The process that trains it while running (its lease): null when no one holds it. */
+  owner: RunOwner | null;
+  /** Where it last trained (e.g. "this machine, 2 threads"), null before it first trained. */
+  trainedOn: string | null;
+}
+
+/** Who holds a running run: an owner id and until when the lease holds unless renewed. */
+export interface RunOwner {
+  id: string;
+  /** Milliseconds since the Unix epoch. */
+  leaseExpiresAt: number;
 }
 
 export interface NewRun {
@@ -95,7 +109,7 @@ export interface NewRun {
 export type RunSort = 'created' | 'name' | 'status' | 'bestValAccuracy' | 'testAccuracy';
 export const RUN_SORTS: readonly RunSort[] = ['created', 'name', 'status', 'bestValAccuracy', 'testAccuracy'];
 
-export interface RunQuery {
+export interface RunListQuery {
   /** One status or several (any of them). */
   status?: RunStatus | readonly RunStatus[];
   /** Runs carrying this tag (exact match). */
@@ -114,7 +128,7 @@ export interface RunQuery {
 export interface RunPage {
   /** Runs matching the filter (all pages). */
   total: number;
-  runs: RunRow[];
+  runs: RunRecord[];
 }
 
 export interface StatusDetails {
@@ -122,15 +136,6 @@ export interface StatusDetails {
   error?: string;
   /** Required for 'diverged'. */
   divergedAt?: { epoch: number; iteration: number };
-}
-
-export interface IterationLoss {
-  /** Global iteration, 1-based; appends must continue exactly after the last recorded one. */
-  iteration: number;
-  /** 1-based epoch the iteration belongs to. */
-  epoch: number;
-  /** Any number: NaN and ±Infinity are stored exactly. */
-  loss: number;
 }
 
 /** Every recorded iteration of a run, in order (iterations are consecutive from 1). */
@@ -189,7 +194,7 @@ export interface EvaluationInput {
     probabilities: Float32Array;
   };
 }
-export interface EvaluationRow {
+export interface EvaluationRecord {
   id: number;
   runId: number;
   checkpointId: number;
@@ -203,7 +208,7 @@ export interface EvaluationRow {
   createdAt: number;
 }
 
-export interface PredictionQuery {
+export interface PredictionListQuery {
   label?: number;
   predicted?: number;
   /** true: only label = predicted; false: only mistakes. */
@@ -214,7 +219,7 @@ export interface PredictionQuery {
   /** Default 100, at most 10000. */
   limit?: number;
 }
-export interface PredictionRow {
+export interface PredictionRecord {
   imageIndex: number;
   label: number;
   predicted: number;
@@ -224,7 +229,7 @@ export interface PredictionRow {
 }
 export interface PredictionPage {
   total: number;
-  items: PredictionRow[];
+  items: PredictionRecord[];
 }
 
 export interface StoreOptions {
@@ -236,11 +241,47 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** The clock (ms since epoch); tests inject one. */
   now?: () => number;
+  /** Caps the database file's size: writes past it fail as on a full disk (tests use it to fill the disk on cue). */
+  maxSizeBytes?: number;
+}
+
+/** What a run's owner may write while it holds the run's lease (RunWriter). */
+export interface RunWriter {
+  readonly runId: number;
+  readonly owner: string;
+  /**
+   * Extends the lease by leaseMs from now and records a heartbeat. Throws StoreError 'lease' when
+   * the run is no longer running under this owner (another process took it over, or it was
+   * marked interrupted): the caller must stop and write nothing more.
+   */
+  renew(leaseMs: number): void;
+  appendIterationLosses(losses: readonly IterationLoss[]): void;
+  recordEpoch(rec: EpochRecord): { checkpointId: number | null };
+  recordCheckpoint(cp: CheckpointInput, losses?: readonly IterationLoss[]): CheckpointRow;
+  /** The run's own test evaluation of one of its checkpoints. */
+  recordEvaluation(e: EvaluationInput): EvaluationRecord;
+  /** Moves the run from running to a final status and releases the lease. */
+  finish(status: Exclude<RunStatus, 'queued' | 'running'>, details?: StatusDetails): RunRecord;
+  /**
+   * The task started again from the run's checkpoint at `iteration` (an agent took over from one
+   * that died): drops what was recorded after it. No-op at the recorded position.
+   */
+  rewind(iteration: number): void;
+  /** Records where the run trains now (e.g. the agent that took its job). */
+  setTrainedOn(text: string): void;
+  /** Completed epochs, the last recorded iteration, and the last checkpoint (with whether it has a test evaluation). */
+  position(): { epoch: number; iteration: number; lastCheckpoint: { id: number; iteration: number; evaluated: boolean } | null };
 }
 
 export interface Store {
   readonly path: string;
   readonly schemaVersion: number;
+  /** Nothing can be written (opened read-only, the file is not writable, or it is damaged); reads work. */
+  readonly readonly: boolean;
+  /** Why writes are refused, in a sentence for the user (null: they are not). */
+  readonly readonlyReason: string | null;
+  /** What PRAGMA quick_check found wrong at open and how to recover, or null for a healthy file. */
+  readonly damage: string | null;
   close(): void;
   /** This connection's settings as SQLite reports them (diagnostics, tests). */
   connectionSettings(): { journalMode: string; foreignKeys: boolean; synchronous: 'off' | 'normal' | 'full' | 'extra'; busyTimeoutMs: number };
@@ -248,60 +289,86 @@ export interface Store {
   integrityCheck(): string[];
 
   // Datasets
-  /** Inserts, or returns the existing row if the same id has the same content hash; a different hash is a conflict. */
-  registerDataset(d: DatasetInput): DatasetRow;
-  getDataset(id: string): DatasetRow;
-  listDatasets(): DatasetRow[];
+  /** Inserts, or returns the existing record if the same id has the same content hash; a different hash is a conflict. */
+  registerDataset(d: DatasetInput): DatasetRecord;
+  getDataset(id: string): DatasetRecord;
+  listDatasets(): DatasetRecord[];
 
   // Runs
-  createRun(r: NewRun): RunRow;
+  createRun(r: NewRun): RunRecord;
   /** Several runs in one transaction (a sweep): all or none. */
-  createRuns(rs: readonly NewRun[]): RunRow[];
-  getRun(id: number): RunRow;
-  listRuns(q?: RunQuery): RunPage;
+  createRuns(rs: readonly NewRun[]): RunRecord[];
+  getRun(id: number): RunRecord;
+  listRuns(q?: RunListQuery): RunPage;
   /** Every tag in use with its number of runs, by tag. */
   listTags(): { tag: string; count: number }[];
-  /** Changes status along STATUS_TRANSITIONS; sets started/finished/heartbeat times. */
-  setRunStatus(id: number, status: RunStatus, details?: StatusDetails): RunRow;
-  renameRun(id: number, name: string): RunRow;
-  /** Replaces the tags (trimmed, duplicates dropped, at most 20 of at most 50 characters). */
-  setRunTags(id: number, tags: readonly string[]): RunRow;
-  setRunNotes(id: number, notes: string): RunRow;
+  renameRun(id: number, name: string): RunRecord;
+  /** Replaces the tags (trimmed, duplicates dropped, at most MAX_TAGS of at most MAX_TAG_LENGTH characters). */
+  setRunTags(id: number, tags: readonly string[]): RunRecord;
+  setRunNotes(id: number, notes: string): RunRecord;
   /** Deletes a run and everything recorded for it. A running run must be stopped first. */
   deleteRun(id: number): void;
+
+  // Lifecycle
+  /**
+   * Changes status along STATUS_TRANSITIONS; sets started/finished/heartbeat times. A run held by
+   * an owner (claimRun) can only be finished through that owner's RunWriter.
+   */
+  setRunStatus(id: number, status: RunStatus, details?: StatusDetails): RunRecord;
+  /**
+   * Claims a queued run for `owner`: queued → running with a lease of leaseMs, in one
+   * transaction, so of several processes sharing the file exactly one gets it (StoreError
+   * 'conflict' for the others). trainedOn says where it trains.
+   */
+  claimRun(id: number, owner: string, leaseMs: number, trainedOn: string): RunRecord;
+  /** The writer for a run claimed by `owner` (every write checks the lease in its transaction). */
+  runWriter(id: number, owner: string): RunWriter;
   /**
    * Rewinds a stopped/interrupted/failed run to one of its checkpoints and queues it: losses
    * after the checkpoint's iteration, metrics after its epoch, and later checkpoints (with their
    * evaluations) are deleted, as the continuation will record them again.
    */
-  resumeRun(id: number, checkpointId: number): RunRow;
-  /** Records that a running run's process is alive. */
+  resumeRun(id: number, checkpointId: number): RunRecord;
+  /**
+   * Takes over a running run from an owner that is gone, when this process can still reach its
+   * task (a restarted coordinator reattaching to an agent's job). StoreError 'conflict' when the
+   * run is not running under `previous`.
+   */
+  adoptRun(id: number, previous: string, owner: string, leaseMs: number): RunRecord;
+  /** Records that a running run without an owner is alive (a run with an owner renews through its RunWriter). */
   heartbeat(id: number): void;
-  /** Runs left 'running' whose heartbeat is older than olderThanMs become 'interrupted'. Returns their ids. */
-  markStaleRunsInterrupted(olderThanMs: number): number[];
+  /**
+   * Running runs whose lease expired (or, without a lease, whose heartbeat is older than
+   * olderThanMs), plus those whose owner `isGone` says is dead, become 'interrupted'. Returns their ids.
+   */
+  markStaleRunsInterrupted(olderThanMs: number, isGone?: (owner: string) => boolean): number[];
 
-  // Series
+  // Series (for runs without an owner; owners write through their RunWriter)
   /** Appends losses (consecutive iterations after the last recorded one) to a running run. */
   appendIterationLosses(runId: number, losses: readonly IterationLoss[]): void;
   getIterationLosses(runId: number): LossSeries;
   /** One transaction: pending losses, the epoch's metrics, and its checkpoint. */
   recordEpoch(runId: number, rec: EpochRecord): { checkpointId: number | null };
-  /** A checkpoint outside an epoch end (a stop mid-epoch). */
-  recordCheckpoint(runId: number, cp: CheckpointInput, losses?: readonly IterationLoss[]): CheckpointRow;
   getEpochMetrics(runId: number): EpochMetricsRow[];
   /** Metrics of several runs, in the order asked. */
   getMetricsOfRuns(runIds: readonly number[]): { runId: number; epochs: EpochMetricsRow[] }[];
+
+  // Checkpoints
+  /** A checkpoint outside an epoch end (a stop mid-epoch). */
+  recordCheckpoint(runId: number, cp: CheckpointInput, losses?: readonly IterationLoss[]): CheckpointRow;
   listCheckpoints(runId: number): CheckpointRow[];
   getCheckpoint(id: number): CheckpointRow;
   /** The bytes, verified against their SHA-256 (StoreError 'corrupt' on mismatch). */
   loadCheckpoint(id: number): LoadedCheckpoint;
 
   // Evaluations
-  /** One transaction: the evaluation and all its predictions. */
-  recordEvaluation(e: EvaluationInput): EvaluationRow;
-  getEvaluation(id: number): EvaluationRow;
-  listEvaluations(runId: number): EvaluationRow[];
-  listPredictions(evaluationId: number, q?: PredictionQuery): PredictionPage;
+  /** One transaction: the evaluation and all its predictions (any checkpoint, any run status). */
+  recordEvaluation(e: EvaluationInput): EvaluationRecord;
+  getEvaluation(id: number): EvaluationRecord;
+  listEvaluations(runId: number): EvaluationRecord[];
+  /** The run's result: the latest test evaluation of its last checkpoint, null if none. */
+  finalTestEvaluation(runId: number): EvaluationRecord | null;
+  listPredictions(evaluationId: number, q?: PredictionListQuery): PredictionPage;
   /** Image indices the evaluation got wrong, ascending (for set algebra between runs). */
   misclassifiedIndices(evaluationId: number): Int32Array;
 }

@@ -8,7 +8,7 @@ export { createOptimizer, createSgd, createAdam, type Optimizer, type OptimizerS
 export { BatchWriter, normStats, pixelStats, lookupTable, type NormStats, type Normalization } from './batch';
 export { learningRateAt } from './schedule';
 export { checkTrainConfig } from './trainConfig';
-export { splitTrainSet, fingerprint, checkImageSet, STREAM, type Split } from './split';
+export { splitTrainSet, trainingCount, fingerprint, checkImageSet, STREAM, type Split } from './split';
 export { CHECKPOINT_MAGIC, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 export { createTrainer, restoreTrainer, ENGINE_VERSION, type SolverTrainer, type TrainerOptions } from './solver';
 export { createReferenceBackend, createReferenceModel64, type ReferenceBackend, type ReferenceBackendOptions, type LeNetModel } from './reference/lenet';

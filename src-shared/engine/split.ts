@@ -29,13 +29,22 @@ export function checkImageSet(set: ImageSet, what: string): void {
   for (let i = 0; i < set.count; i++) if (set.labels[i] >= NUM_CLASSES) throw new Error(`The ${what} set's label ${set.labels[i]} at index ${i} is not a class 0..9.`);
 }
 
-export function splitTrainSet(cfg: TrainConfig, set: ImageSet): Split {
-  const total = set.count;
+/**
+ * How many images a run trains on in a training set of `total` images (validation split off,
+ * then the subset); throws a clear message when the config does not fit the set.
+ */
+export function trainingCount(cfg: Pick<TrainConfig, 'validationSize' | 'trainSubset' | 'batchSize'>, total: number): number {
   if (cfg.validationSize >= total) throw new Error(`validationSize (${cfg.validationSize}) leaves no training images in a set of ${total}.`);
   const available = total - cfg.validationSize;
   if (cfg.trainSubset > available) throw new Error(`trainSubset (${cfg.trainSubset}) exceeds the ${available} training images left after the validation split.`);
   const nTrain = cfg.trainSubset > 0 ? cfg.trainSubset : available;
   if (cfg.batchSize > nTrain) throw new Error(`batchSize (${cfg.batchSize}) is larger than the ${nTrain} training images.`);
+  return nTrain;
+}
+
+export function splitTrainSet(cfg: TrainConfig, set: ImageSet): Split {
+  const nTrain = trainingCount(cfg, set.count);
+  const available = set.count - cfg.validationSize;
   const k = Math.min(cfg.trainEvalSize, nTrain);
   const trainEval = new Uint32Array(k);
   if (k === nTrain) {

@@ -55,6 +55,16 @@ export interface IterationInfo {
   learningRate: number;
 }
 
+/** One iteration's loss as it is recorded (the worker sends them, the store keeps them). */
+export interface IterationLoss {
+  /** Global iteration, 1-based. */
+  iteration: number;
+  /** 1-based epoch the iteration belongs to. */
+  epoch: number;
+  /** Any number: NaN and ±Infinity are kept exactly. */
+  loss: number;
+}
+
 export interface EpochMetrics {
   epoch: number; // 1-based
   trainAccuracy: number; // 0..1 on the fixed training sample

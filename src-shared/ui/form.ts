@@ -3,6 +3,7 @@
 // come from the shared validateRunConfig, the same code main runs on every API call.
 
 import { CONFIG_KEYS, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../config';
+import { hasOwn } from '../limits';
 
 export type FormTexts = Record<keyof RunConfig, string>;
 
@@ -62,7 +63,7 @@ export function parseForm(texts: FormTexts): FormResult {
   const r = validateRunConfig(raw);
   if (!r.ok) {
     for (const e of r.errors) {
-      const f = (e.field in FIELDS ? e.field : '') as keyof RunConfig | '';
+      const f = (hasOwn(FIELDS, e.field) ? e.field : '') as keyof RunConfig | '';
       if (!errors[f]) errors[f] = e.message;
     }
   }

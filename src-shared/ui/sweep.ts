@@ -6,6 +6,7 @@ import { FIELDS, validateRunConfig, type RunConfig } from '../config';
 import { parseNumberText } from './form';
 import { ApiError, MAX_SWEEP_RUNS, sweepConfigs } from '../contract';
 import { gridSize } from '../metrics';
+import { hasOwn } from '../limits';
 
 export { MAX_SWEEP_RUNS };
 
@@ -20,7 +21,7 @@ export type AxisParse = { ok: true; axis: SweepAxis } | { ok: false; error: stri
 
 /** "0.001, 0.01 ,0.1" for learningRate → [0.001, 0.01, 0.1]; each value checked against the schema. */
 export function parseSweepAxis(field: string, text: string): AxisParse {
-  if (!(field in FIELDS)) return { ok: false, error: `Unknown setting "${field}".` };
+  if (!hasOwn(FIELDS, field)) return { ok: false, error: `Unknown setting "${field}".` };
   const key = field as keyof RunConfig;
   if (key === 'dataset') return { ok: false, error: 'The dataset cannot be swept.' };
   const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -74,4 +75,35 @@ export function sweepPreview(base: RunConfig, axes: readonly SweepAxis[]): GridR
     if (e instanceof ApiError) return { ok: false, error: e.message };
     throw e;
   }
+}
+
+export interface SweepCost {
+  runs: number;
+  epochs: number;
+  /** Training images the whole sweep goes through (before validation and test passes). */
+  images: number;
+}
+
+/** What a grid of configs costs on a dataset with `trainCount` training images. */
+export function sweepCost(configs: readonly RunConfig[], trainCount: number): SweepCost {
+  let epochs = 0;
+  let images = 0;
+  for (const c of configs) {
+    epochs += c.epochs;
+    const available = Math.max(0, trainCount - c.validationSize);
+    images += c.epochs * (c.trainSubset > 0 ? Math.min(c.trainSubset, available) : available);
+  }
+  return { runs: configs.length, epochs, images };
+}
+
+/** The confirmation a sweep asks for: how many runs, epochs and images, and a rough time range. */
+export function sweepConfirmText(cost: SweepCost, slowImagesPerSecond = 4000, fastImagesPerSecond = 8000): string {
+  const minutes = (rate: number) => Math.max(1, Math.round(cost.images / rate / 60));
+  const lo = minutes(fastImagesPerSecond);
+  const hi = minutes(slowImagesPerSecond);
+  return (
+    `This queues ${cost.runs} run${cost.runs === 1 ? '' : 's'} with ${cost.epochs} epoch${cost.epochs === 1 ? '' : 's'} in all ` +
+    `(${cost.images.toLocaleString('en-US')} training images). At ${slowImagesPerSecond.toLocaleString('en-US')}–${fastImagesPerSecond.toLocaleString('en-US')} images/s ` +
+    `that is roughly ${lo === hi ? `${lo}` : `${lo}–${hi}`} minute${hi === 1 ? '' : 's'} of training. Runs train in the background and can be stopped.`
+  );
 }

@@ -145,7 +145,7 @@ describe('workbench API: good input', () => {
     expect(doc.run.config.batchSize).toBe(50);
     expect(doc.epochs).toHaveLength(2);
     expect(doc.iterations.loss).toHaveLength(20);
-    const csv = new TextDecoder().decode((await wb.api.exportRun({ id: runA.id, format: 'csv' })).bytes).trim().split('\n');
+    const csv = new TextDecoder().decode((await wb.api.exportRun({ id: runA.id, format: 'csv' })).bytes).trim().split(/\r?\n/);
     expect(csv[0]).toBe('epoch,trainAccuracy,trainLoss,valAccuracy,valLoss,learningRate,meanIterationLoss,durationMs,imagesPerSecond');
     expect(csv).toHaveLength(3);
     expect(csv[2].split(',')[0]).toBe('2');
@@ -237,6 +237,7 @@ describe('workbench API: bad input changes nothing', () => {
       ['exportRun', { id: 999_999 }, /No run/],
       ['exportRun', { id: runA.id, format: 'pdf' }, /format must be one of json, csv/],
       ['exportCheckpoint', { id: 999_999 }, /No checkpoint/],
+      ['getQueueStatus', { url: 'redis://x' }, /no parameters/],
     ];
     const covered = new Set(cases.map((c) => c[0]));
     for (const m of METHOD_NAMES) expect(covered.has(m), `bad-input case for ${m}`).toBe(true);

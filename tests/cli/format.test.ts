@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mostConfusedPairs as confusedPairs } from '../../src-shared/metrics';
 import {
   Throttle,
   bar,
-  confusedPairs,
   estimateEtaMs,
   formatConfusedPairs,
   formatConfusion,
@@ -84,15 +84,15 @@ describe('confusion matrix and confused pairs', () => {
   it('lists the most confused pairs, most first, ties by label', () => {
     const m = matrix(900, [[4, 9, 11], [3, 5, 6], [7, 1, 5], [9, 4, 5], [2, 7, 1]]);
     expect(confusedPairs(m, 4)).toEqual([
-      { trueLabel: 4, predicted: 9, count: 11 },
-      { trueLabel: 3, predicted: 5, count: 6 },
-      { trueLabel: 7, predicted: 1, count: 5 },
-      { trueLabel: 9, predicted: 4, count: 5 },
+      { label: 4, predicted: 9, count: 11 },
+      { label: 3, predicted: 5, count: 6 },
+      { label: 7, predicted: 1, count: 5 },
+      { label: 9, predicted: 4, count: 5 },
     ]);
     expect(confusedPairs(m, 100)).toHaveLength(5);
     expect(confusedPairs(matrix(5))).toEqual([]);
     expect(formatConfusedPairs(confusedPairs(m, 2))).toBe('  4 → 9  11 images\n  3 → 5   6 images');
-    expect(formatConfusedPairs([{ trueLabel: 2, predicted: 7, count: 1 }])).toBe('  2 → 7  1 image');
+    expect(formatConfusedPairs([{ label: 2, predicted: 7, count: 1 }])).toBe('  2 → 7  1 image');
     expect(formatConfusedPairs([])).toMatch(/no test image misclassified/);
   });
 
@@ -102,7 +102,7 @@ describe('confusion matrix and confused pairs', () => {
         const pairs = confusedPairs(cells, 100);
         const offDiag = cells.filter((c, i) => c > 0 && Math.floor(i / 10) !== i % 10).length;
         expect(pairs).toHaveLength(offDiag);
-        expect(pairs.every((p) => p.trueLabel !== p.predicted && p.count === cells[p.trueLabel * 10 + p.predicted])).toBe(true);
+        expect(pairs.every((p) => p.label !== p.predicted && p.count === cells[p.label * 10 + p.predicted])).toBe(true);
         expect(pairs.every((p, i) => i === 0 || pairs[i - 1].count >= p.count)).toBe(true);
       }),
       { numRuns: 100 },

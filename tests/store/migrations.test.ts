@@ -78,7 +78,7 @@ describe('migration registry and runner', () => {
   it('read-only opening never migrates: an older schema is refused with a hint', () => {
     const path = tempDbPath();
     rawAt(path, 1).close();
-    expect(() => openStore(path, { readonly: true })).toThrow(/schema 1, older than this app's 2; open it once read-write/);
+    expect(() => openStore(path, { readonly: true })).toThrow(new RegExp(`schema 1, older than this app's ${SCHEMA_VERSION}; open it once read-write`));
     expect(() => openStore(tempDbPath(), { readonly: true })).toThrow(/unable to open|does not exist|directory does not exist/i);
   });
 });
@@ -117,8 +117,8 @@ describe('each migration from the version before', () => {
     db.close();
     expect(before).toBeTruthy();
 
-    const s = openStore(path); // migrates 1 → 2
-    expect(s.schemaVersion).toBe(2);
+    const s = openStore(path); // migrates 1 → 2 (and on to the latest)
+    expect(s.schemaVersion).toBe(SCHEMA_VERSION);
     const run = s.getRun(1);
     expect(run).toMatchObject({ name: 'old run', status: 'completed', bestValAccuracy: 0.97, testAccuracy: null, progress: { epoch: 2, iteration: 8 } });
     expect(run.config.epochs).toBe(2);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_NOTES_LENGTH } from '../../src-shared/limits';
 import { DEFAULT_CONFIG } from '../../src-shared/config';
 import { MNIST, checkpoint, expectStoreError, freshStore, losses, metrics, newRun, snapshot, storeWithRunningRun, trainEpochs } from './helpers';
 
@@ -151,7 +152,7 @@ describe('rename, tags, notes, delete', () => {
     const before = snapshot(s.path);
     expectStoreError(() => s.renameRun(id, ''), 'invalid', /name must not be empty/);
     expectStoreError(() => s.setRunTags(id, ['ok', 'bad\ttab']), 'invalid', /control characters/);
-    expectStoreError(() => s.setRunNotes(id, 'x'.repeat(10_001)), 'invalid', /notes is too long/);
+    expectStoreError(() => s.setRunNotes(id, 'x'.repeat(MAX_NOTES_LENGTH + 1)), 'invalid', /notes is too long/);
     expectStoreError(() => s.setRunNotes(id, 5 as never), 'invalid', /notes must be a string/);
     expect(snapshot(s.path)).toBe(before);
   });

@@ -26,6 +26,7 @@ export const SAMPLE_PARAMS: Record<MethodName, unknown> = {
   compareRuns: { runIds: [1, 2] },
   exportRun: { id: 1, format: 'csv' },
   exportCheckpoint: { id: 1 },
+  getQueueStatus: undefined,
 };
 
 /** Params each method must refuse, with a fragment of the message. */
@@ -53,4 +54,5 @@ export const BAD_PARAMS: Record<MethodName, [unknown, RegExp]> = {
   compareRuns: [{ runIds: [1] }, /runIds/],
   exportRun: [{ id: 1, format: 'xml' }, /format/],
   exportCheckpoint: [{ id: 0 }, /id must be between/],
+  getQueueStatus: [{ url: 'x' }, /no parameters/],
 };

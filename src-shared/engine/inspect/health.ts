@@ -1,0 +1,259 @@
+// Training health, measured once per epoch by the worker (the parameters at the epoch's end):
+//   per parameter tensor  norm, gradient norm, update-to-weight ratio, subnormal and zero fractions
+//   per ReLU layer        dead units (zero for every image of a fixed sample), silent images
+//   the NaN/Inf guard     non-finite parameters, gradients and activations
+// Everything is plain data of finite numbers (JSON-safe for the store): norms are taken over the
+// finite elements only, and the non-finite ones are counted instead.
+//
+// Cost (measured, tests/insight/health.test.ts prints it): the parameter statistics read 61,706
+// floats three times (< 1 ms); the ReLU statistics run the sample through engine/inspect/probe,
+// about 55–65 ms for 200 images on this machine, 1.2–1.5% of a 4.5 s training epoch.
+
+import { PARAM_TABLE, PARAM_COUNT, IMAGE_SIZE } from '../layout';
+import type { NormStats } from '../batch';
+import type { ImageSet } from '../types';
+import { createProbe, type Probe } from './probe';
+import { writeInput, INPUT_PIXELS } from './input';
+
+/** float32's smallest normal magnitude, 2⁻¹²⁶: below it (and above 0) a value is subnormal. */
+export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+export type LayerName = 'c1' | 'c3' | 'c5' | 'f6' | 'out';
+export type ReluLayer = 'c1' | 'c3' | 'c5' | 'f6';
+export const RELU_LAYERS: readonly ReluLayer[] = ['c1', 'c3', 'c5', 'f6'];
+
+export interface TensorHealth {
+  /** engine/layout name: c1.w, c1.b, …, out.b. */
+  name: string;
+  layer: LayerName;
+  kind: 'weight' | 'bias';
+  size: number;
+  /** ‖θ‖₂ over the finite elements. */
+  norm: number;
+  /** ‖g‖₂ of the gradient given to measure (finite elements); null when none was given. */
+  gradNorm: number | null;
+  /** ‖θ − θ_prev‖₂ since the previous snapshot (finite elements); null without one. */
+  updateNorm: number | null;
+  /** updateNorm / ‖θ_prev‖₂; null without a snapshot or when ‖θ_prev‖ is 0. Per snapshot interval (an epoch), not per step. */
+  updateRatio: number | null;
+  /** Elements with 0 < |θ| < 2⁻¹²⁶ (float32 subnormals), and their fraction of size. */
+  subnormal: number;
+  subnormalFraction: number;
+  /** Elements exactly ±0, and their fraction of size. */
+  zero: number;
+  zeroFraction: number;
+  /** Count of NaN or ±Infinity elements. */
+  nonFinite: number;
+}
+
+export interface ReluHealth {
+  layer: ReluLayer;
+  /** Units of the layer's output per image: C1 6·28·28, C3 16·10·10, C5 120, F6 84. */
+  units: number;
+  /** Units whose output is 0 for every image of the sample (a NaN output counts as alive). */
+  deadUnits: number;
+  deadFraction: number;
+  /** Feature maps (C1 6, C3 16) or units (C5, F6). */
+  channels: number;
+  /** Channels all of whose units are dead. */
+  deadChannels: number;
+  /** Fraction of all outputs (units × images) that are 0: the layer's sparsity. */
+  zeroFraction: number;
+  /** Fraction of sample images for which the whole layer output is 0. */
+  silentImageFraction: number;
+  /** True when every output of the layer is 0 on every image: nothing reaches the next layer. */
+  allZero: boolean;
+}
+
+export interface EpochHealth {
+  sampleSize: number;
+  tensors: TensorHealth[];
+  relus: ReluHealth[];
+  /** Over all 61,706 parameters. */
+  subnormalFraction: number;
+  zeroFraction: number;
+  nonFiniteParams: number;
+  nonFiniteGrads: number;
+  /** Non-finite outputs (any layer, logits included) over the sample. */
+  nonFiniteActivations: number;
+  /** False as soon as any parameter, gradient or activation is NaN or infinite. */
+  finite: boolean;
+}
+
+function sqrtSumSq(a: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) {
+    const v = a[i];
+    if (v - v === 0) s += v * v; // v − v is NaN for NaN and ±Infinity: only finite values count
+  }
+  return Math.sqrt(s);
+}
+
+/**
+ * Parameter statistics per tensor (engine/layout PARAM_TABLE order). params, prev and grads are
+ * flat buffers of PARAM_COUNT floats; prev is the snapshot at the previous measurement (null at
+ * the first) and grads a gradient in the same layout (null when the caller has none: the
+ * optimiser zeroes the gradient buffer after every step, so it must be copied before that).
+ */
+export function paramHealth(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): TensorHealth[] {
+  for (const [what, a] of [['params', params], ['prev', prev], ['grads', grads]] as const) {
+    if (a !== null && a.length !== PARAM_COUNT) throw new Error(`paramHealth: ${what} must hold ${PARAM_COUNT} floats (got ${a.length}).`);
+  }
+  return PARAM_TABLE.map((e) => {
+    const end = e.offset + e.size;
+    let sub = 0, zero = 0, bad = 0, upd = 0;
+    for (let i = e.offset; i < end; i++) {
+      const v = params[i];
+      if (v === 0) zero++;
+      else if (v - v !== 0) bad++;
+      else if (Math.abs(v) < FLOAT32_MIN_NORMAL) sub++;
+      if (prev !== null) {
+        const d = v - prev[i];
+        if (d - d === 0) upd += d * d;
+      }
+    }
+    const prevNorm = prev === null ? 0 : sqrtSumSq(prev, e.offset, end);
+    const updateNorm = prev === null ? null : Math.sqrt(upd);
+    const dot = e.name.indexOf('.');
+    return {
+      name: e.name,
+      layer: e.name.slice(0, dot) as LayerName,
+      kind: e.name.endsWith('.w') ? 'weight' : 'bias',
+      size: e.size,
+      norm: sqrtSumSq(params, e.offset, end),
+      gradNorm: grads === null ? null : sqrtSumSq(grads, e.offset, end),
+      updateNorm,
+      updateRatio: updateNorm === null || prevNorm === 0 ? null : updateNorm / prevNorm,
+      subnormal: sub,
+      subnormalFraction: sub / e.size,
+      zero,
+      zeroFraction: zero / e.size,
+      nonFinite: bad,
+    };
+  });
+}
+
+/** Count of NaN or ±Infinity values in a[0 .. n). */
+export function countNonFinite(a: ArrayLike<number>, n = a.length): number {
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (v - v !== 0) bad++;
+  }
+  return bad;
+}
+
+/** Where the first non-finite parameter is (name, index inside its tensor, value), or null. */
+export function firstNonFinite(params: Float32Array): { name: string; index: number; value: number } | null {
+  for (const e of PARAM_TABLE) {
+    for (let i = 0; i < e.size; i++) {
+      const v = params[e.offset + i];
+      if (v - v !== 0) return { name: e.name, index: i, value: v };
+    }
+  }
+  return null;
+}
+
+const RELU_SHAPE: Readonly<Record<ReluLayer, { channels: number; plane: number }>> = {
+  c1: { channels: 6, plane: 784 }, c3: { channels: 16, plane: 100 }, c5: { channels: 120, plane: 1 }, f6: { channels: 84, plane: 1 },
+};
+
+/** Images per probe chunk: large enough for long inner loops, small enough for 4 MB of windows. */
+const CHUNK = 50;
+
+export interface HealthMonitor {
+  readonly sampleSize: number;
+  /** ReLU statistics and the NaN guard over the sample for these parameters (params unchanged). */
+  relus(params: Float32Array): { relus: ReluHealth[]; nonFiniteActivations: number };
+  /** Everything for one epoch: see paramHealth for prev and grads. */
+  measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth;
+}
+
+/**
+ * A monitor over a fixed sample: images `indices` of `set`, normalised once with the run's
+ * statistics (as engine/batch does), so each measurement only runs the forward pass. Created
+ * once per run; it allocates nothing per measurement except the small result objects.
+ */
+export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, stats: NormStats): HealthMonitor {
+  if (set.rows !== IMAGE_SIZE || set.cols !== IMAGE_SIZE) throw new Error(`createHealthMonitor: images must be ${IMAGE_SIZE}×${IMAGE_SIZE}.`);
+  const n = indices.length;
+  if (n < 1) throw new Error('createHealthMonitor: the sample needs at least one image.');
+  const x = new Float32Array(n * INPUT_PIXELS);
+  for (let i = 0; i < n; i++) {
+    const k = indices[i];
+    if (!(Number.isInteger(k) && k >= 0 && k < set.count)) throw new Error(`createHealthMonitor: image index ${k} is outside the set of ${set.count}.`);
+    writeInput(x, i * INPUT_PIXELS, set.pixels, stats, k * IMAGE_SIZE * IMAGE_SIZE);
+  }
+  const probe: Probe = createProbe(Math.min(CHUNK, n));
+  const alive: Record<ReluLayer, Uint8Array> = {
+    c1: new Uint8Array(6 * 784), c3: new Uint8Array(1600), c5: new Uint8Array(120), f6: new Uint8Array(84),
+  };
+  const zeros: Record<ReluLayer, number> = { c1: 0, c3: 0, c5: 0, f6: 0 };
+  const silent: Record<ReluLayer, number> = { c1: 0, c3: 0, c5: 0, f6: 0 };
+
+  function relus(params: Float32Array): { relus: ReluHealth[]; nonFiniteActivations: number } {
+    if (params.length !== PARAM_COUNT) throw new Error(`HealthMonitor: params must hold ${PARAM_COUNT} floats.`);
+    for (const l of RELU_LAYERS) { alive[l].fill(0); zeros[l] = 0; silent[l] = 0; }
+    let nonFinite = 0;
+    for (let c = 0; c < n; c += probe.maxBatch) {
+      const m = Math.min(probe.maxBatch, n - c);
+      probe.forward(params, x.subarray(c * INPUT_PIXELS), m);
+      for (const l of RELU_LAYERS) {
+        const a = probe.buffers[l], live = alive[l], units = live.length;
+        for (let i = 0; i < m; i++) {
+          const o = i * units;
+          let z = 0;
+          for (let u = 0; u < units; u++) {
+            const v = a[o + u];
+            if (v === 0) z++;
+            else {
+              live[u] = 1;
+              if (v - v !== 0) nonFinite++; // after ReLU a non-zero output is positive or NaN/Infinity
+            }
+          }
+          zeros[l] += z;
+          if (z === units) silent[l]++;
+        }
+      }
+      nonFinite += countNonFinite(probe.buffers.logits, m * 10);
+    }
+    const out: ReluHealth[] = RELU_LAYERS.map((l) => {
+      const live = alive[l], units = live.length, { channels, plane } = RELU_SHAPE[l];
+      let dead = 0, deadChannels = 0;
+      for (let ch = 0; ch < channels; ch++) {
+        let d = 0;
+        for (let p = 0; p < plane; p++) if (live[ch * plane + p] === 0) d++;
+        dead += d;
+        if (d === plane) deadChannels++;
+      }
+      return {
+        layer: l, units, deadUnits: dead, deadFraction: dead / units, channels, deadChannels,
+        zeroFraction: zeros[l] / (units * n), silentImageFraction: silent[l] / n, allZero: dead === units,
+      };
+    });
+    return { relus: out, nonFiniteActivations: nonFinite };
+  }
+
+  return {
+    sampleSize: n,
+    relus,
+    measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth {
+      const tensors = paramHealth(params, prev, grads);
+      const r = relus(params);
+      let sub = 0, zero = 0, bad = 0;
+      for (const t of tensors) { sub += t.subnormal; zero += t.zero; bad += t.nonFinite; }
+      const badGrads = grads === null ? 0 : countNonFinite(grads);
+      return {
+        sampleSize: n,
+        tensors,
+        relus: r.relus,
+        subnormalFraction: sub / PARAM_COUNT,
+        zeroFraction: zero / PARAM_COUNT,
+        nonFiniteParams: bad,
+        nonFiniteGrads: badGrads,
+        nonFiniteActivations: r.nonFiniteActivations,
+        finite: bad === 0 && badGrads === 0 && r.nonFiniteActivations === 0,
+      };
+    },
+  };
+}
