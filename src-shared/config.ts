@@ -1,7 +1,7 @@
 // The run configuration: its schema, defaults, validation and the report's presets.
 // The same code validates the renderer's form, the CLI's flags and every API call in main.
 
-import { hasOwn } from './limits';
+import { DATASET_ID_PATTERN, hasOwn } from './limits';
 
 export type OptimizerName = 'adam' | 'sgd';
 export type Sampling = 'sequential' | 'shuffle' | 'bootstrap';
@@ -40,6 +40,12 @@ export interface RunConfig {
   trainSubset: number;
   /** A checkpoint every N epochs (the last epoch always gets one). */
   checkpointEvery: number;
+  /**
+   * Threads the run trains on: 0 = as many as the workbench can give it. Results do not depend on
+   * it (gradients are summed over fixed shards in a fixed order), so runs that differ only here
+   * compute the same numbers.
+   */
+  threads: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
@@ -64,6 +70,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   trainEvalSize: 5000,
   trainSubset: 0,
   checkpointEvery: 10,
+  threads: 0,
 });
 
 /** 'report': the report's configuration and its comparisons (what "Reproduce the report" queues); 'quick': a short sanity check. */
@@ -166,6 +173,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   trainEvalSize: { kind: 'int', label: 'Train-accuracy sample', min: 1, max: 60000, help: 'fixed training sample for train accuracy' },
   trainSubset: { kind: 'int', label: 'Training subset', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
   checkpointEvery: { kind: 'int', label: 'Checkpoint every N epochs', min: 1, max: 1000, help: 'a checkpoint every N epochs (the last always gets one)' },
+  threads: { kind: 'int', label: 'Threads', min: 0, max: 256, help: 'cores the run trains on (0 = all it can get); results do not depend on it' },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];
@@ -186,7 +194,7 @@ function checkField(key: keyof RunConfig, v: unknown): string | null {
       if (typeof v !== 'string' || !spec.values.includes(v)) return `must be one of ${spec.values.join(', ')} (got ${describe(v)})`;
       return null;
     case 'id':
-      if (typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v)) return `must be a dataset id: letters, digits, '.', '_' or '-' (got ${describe(v)})`;
+      if (typeof v !== 'string' || !DATASET_ID_PATTERN.test(v)) return `must be a dataset id: letters, digits, '.', '_' or '-' (got ${describe(v)})`;
       return null;
   }
 }

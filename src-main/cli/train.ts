@@ -44,8 +44,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const options = parsed.options;
   const cfg = options.config;
   if (options.warning) io.stderr.write(`train: warning: ${options.warning}\n`);
-  if (options.threads !== null && options.threads > availableParallelism()) {
-    io.stderr.write(`train: warning: --threads ${options.threads} is more than this machine's ${availableParallelism()} cores; the run will not go faster than with ${availableParallelism()}.\n`);
+  if (cfg.threads > availableParallelism()) {
+    io.stderr.write(`train: warning: --threads ${cfg.threads} is more than this machine's ${availableParallelism()} cores; it will not train faster than on ${availableParallelism()}.\n`);
   }
   // Without an explicit --backend the worker falls back to the reference backend where
   // WebAssembly SIMD is unavailable; with one, that backend or a clear failure.
@@ -77,7 +77,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       autoStart: false,
       concurrency: 1,
       backend: explicitBackend ? options.backend : 'auto',
-      ...(options.threads !== null ? { threads: options.threads } : {}),
+      // The budget covers what the run asks for, even past the cores (allowed, with the warning above).
+      threads: Math.max(availableParallelism(), cfg.threads),
       ...(options.queue !== null ? { queue: { url: options.queue } } : {}),
     });
     await wb.ready;

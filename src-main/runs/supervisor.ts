@@ -177,12 +177,21 @@ export class RunSupervisor {
     const remote = this.opts.remote;
     if (!remote || remote.mode === 'both') {
       while (!this.closed && this.queue.length > 0) {
-        const threads = this.budget.grantRun();
+        const threads = this.budget.grantRun(this.wantedThreads(this.queue[0]));
         if (threads === 0) break;
         this.start(this.queue.shift()!, threads, this.executor);
       }
     }
     if (remote) void this.dispatchRemote(remote);
+  }
+
+  /** The threads a queued run asks for (its config's `threads`; undefined: as many as it can get). */
+  private wantedThreads(runId: number): number | undefined {
+    try {
+      return this.store.getRun(runId).config.threads || undefined;
+    } catch {
+      return undefined; // gone: launch notices
+    }
   }
 
   /** Starts a run, recording why when it cannot start. */

@@ -149,3 +149,19 @@ describe('train flags', () => {
     );
   });
 });
+
+describe('--threads', () => {
+  it('takes a thread count from 1 to 256 into the run config; 0 and other numbers are refused clearly', () => {
+    const ok = parseTrainArgs(['--threads', '3']);
+    expect(ok.kind === 'run' && ok.options.config.threads).toBe(3);
+    const none = parseTrainArgs([]);
+    expect(none.kind === 'run' && none.options.config.threads).toBe(0); // every core
+    const zero = parseTrainArgs(['--threads', '0']);
+    expect(zero).toEqual({ kind: 'error', message: '--threads must be at least 1 (leave it out to train on every core).' });
+    for (const bad of ['-1', '257', '1.5', 'many']) {
+      const r = parseTrainArgs(['--threads', bad]);
+      expect(r.kind, bad).toBe('error');
+      if (r.kind === 'error') expect(r.message, bad).toMatch(/--threads: Threads must (be a whole number|be between 0 and 256)|--threads needs a value|Flag --threads needs a value/);
+    }
+  });
+});
