@@ -40,7 +40,15 @@ export interface RunConfig {
   trainSubset: number;
   /** A checkpoint every N epochs (the last epoch always gets one). */
   checkpointEvery: number;
+  /**
+   * Record every test image's predicted class at each epoch (the per-image timeline of the test
+   * set): 'auto' when the epoch's whole insight record costs under 10% of the epoch (measured at
+   * the first epoch), 'on' always, 'off' never. Training is the same either way.
+   */
+  testTimeline: TestTimeline;
 }
+
+export type TestTimeline = 'auto' | 'on' | 'off';
 
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   dataset: 'mnist',
@@ -64,6 +72,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   trainEvalSize: 5000,
   trainSubset: 0,
   checkpointEvery: 10,
+  testTimeline: 'auto',
 });
 
 /** 'report': the report's configuration and its comparisons (what "Reproduce the report" queues); 'quick': a short sanity check. */
@@ -166,6 +175,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   trainEvalSize: { kind: 'int', label: 'Train-accuracy sample', min: 1, max: 60000, help: 'fixed training sample for train accuracy' },
   trainSubset: { kind: 'int', label: 'Training subset', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
   checkpointEvery: { kind: 'int', label: 'Checkpoint every N epochs', min: 1, max: 1000, help: 'a checkpoint every N epochs (the last always gets one)' },
+  testTimeline: { kind: 'enum', label: 'Test-set timeline', values: ['auto', 'on', 'off'], help: "each test image's prediction at every epoch: auto records it when the epoch's insight costs under 10% of the epoch" },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];

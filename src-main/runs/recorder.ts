@@ -5,7 +5,7 @@
 //
 //   ready      the dataset the worker loaded must be the one registered for the run
 //   progress   its losses are appended; a runProgress event
-//   epoch      metrics + losses + checkpoint in one transaction; a runEpoch event
+//   epoch      metrics + losses + checkpoint + insight record in one transaction; a runEpoch event
 //   stopped    the stop checkpoint with its losses; the run ends 'stopped'
 //   diverged   the losses (the last one not finite); the run ends 'diverged'
 //   evaluation the final test evaluation of the last checkpoint, with every prediction
@@ -79,7 +79,7 @@ export class RunRecorder {
           return { kind: 'continue' };
         }
         case 'epoch': {
-          const { checkpointId } = w.recordEpoch({ metrics: m.metrics, losses: m.losses, ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}) });
+          const { checkpointId } = w.recordEpoch({ metrics: m.metrics, losses: m.losses, ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}), ...(m.insight ? { insight: m.insight } : {}) });
           if (checkpointId !== null) this.lastCheckpointId = checkpointId;
           this.o.emit('runEpoch', { runId: w.runId, metrics: epochRow(m.metrics) });
           return { kind: 'continue' };

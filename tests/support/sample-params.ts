@@ -26,6 +26,17 @@ export const SAMPLE_PARAMS: Record<MethodName, unknown> = {
   compareRuns: { runIds: [1, 2] },
   exportRun: { id: 1, format: 'csv' },
   exportCheckpoint: { id: 1 },
+  getHealth: { runId: 1 },
+  getTimeline: { runId: 1, split: 'validation' },
+  listTimelineImages: { runId: 1, split: 'test', epoch: 2, label: 4, predicted: 9, limit: 10 },
+  getImageHistory: { runId: 1, split: 'test', index: 7 },
+  getFlips: { split: 'validation', before: { runId: 1, epoch: 1 }, after: { runId: 2, epoch: 1 } },
+  traceImage: { checkpointId: 1, image: { split: 'test', index: 3 } },
+  explainUnit: { checkpointId: 1, image: { pixels: Array.from({ length: 784 }, (_, i) => i % 256) }, layer: 'c3', channel: 2, y: 4, x: 5 },
+  topActivating: { checkpointId: 1, layer: 'f6', unit: 10, k: 8 },
+  predictImage: { checkpointIds: [1, 2], image: { pixels: new Uint8Array(784).fill(7) } },
+  saliency: { checkpointId: 1, image: { split: 'test', index: 0 }, target: 4, versus: 9 },
+  exportOnnx: { checkpointId: 1 },
 };
 
 /** Params each method must refuse, with a fragment of the message. */
@@ -53,4 +64,15 @@ export const BAD_PARAMS: Record<MethodName, [unknown, RegExp]> = {
   compareRuns: [{ runIds: [1] }, /runIds/],
   exportRun: [{ id: 1, format: 'xml' }, /format/],
   exportCheckpoint: [{ id: 0 }, /id must be between/],
+  getHealth: [{ runId: 1, epoch: 2 }, /Unknown parameter "epoch"/],
+  getTimeline: [{ runId: 1, split: 'train' }, /split must be one of validation, test/],
+  listTimelineImages: [{ runId: 1, split: 'test', epoch: 0 }, /epoch must be between 1/],
+  getImageHistory: [{ runId: 1, split: 'test', index: -1 }, /index must be between 0/],
+  getFlips: [{ split: 'test', before: { runId: 1, epoch: 2 }, after: { runId: 1, epoch: 2 } }, /same epoch of the same run/],
+  traceImage: [{ checkpointId: 1, image: { pixels: [1, 2, 3] } }, /784 values/],
+  explainUnit: [{ checkpointId: 1, image: { split: 'test', index: 0 }, layer: 'c3', channel: 16, y: 0, x: 0 }, /channel must be between 0 and 15/],
+  topActivating: [{ checkpointId: 1, layer: 'out', unit: 0 }, /layer must be one of c1, c3, c5, f6/],
+  predictImage: [{ checkpointIds: [1, 2, 3, 4, 5, 6, 7, 8, 9], image: { split: 'test', index: 0 } }, /checkpointIds must hold between 1 and 8/],
+  saliency: [{ checkpointId: 1, image: { split: 'test', index: 0 }, target: 3, versus: 3 }, /versus must differ/],
+  exportOnnx: [{ checkpointId: 'x' }, /checkpointId must be a whole number/],
 };
