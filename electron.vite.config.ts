@@ -30,8 +30,13 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
+    // `@shared/x` is src-shared/x: the one layer the renderer may import (eslint.config.js);
+    // `@resources/x` is an asset of the top-level resources/ folder (the app icon).
+    resolve: { alias: { '@shared': resolve(__dirname, 'src-shared'), '@resources': resolve(__dirname, 'resources') } },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      // electron-vite leaves the renderer unminified by default; ship it minified.
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
     },
     plugins: [vue()],

@@ -2,7 +2,7 @@
 // folders name the runtime, and imports may only go down.
 //   src-shared/engine  imports nothing but itself
 //   src-shared         imports nothing from src-main or src-renderer, no node:*, no electron
-//   src-renderer       imports only src-shared (and browser packages), never node:* or electron
+//   src-renderer       imports only src-shared, as @shared/… (and browser packages), never node:* or electron
 //   src-main           may import src-shared; only src-main/electron imports 'electron'
 // and the seams inside src-main:
 //   src-main/store     SQL lives here alone; it imports nothing of the API, the runs or the hosts
@@ -20,6 +20,8 @@ const electronBan = { group: ['electron', 'electron/*'], message: 'Only src-main
 const mainBan = { group: ['**/src-main/**', '../src-main/*', '**/../src-main'], message: 'This layer may not import src-main.' };
 const rendererBan = { group: ['**/src-renderer/**'], message: 'This layer may not import src-renderer.' };
 const nativeBan = { group: ['better-sqlite3'], message: 'SQLite lives in src-main/store only.' };
+// `@shared/…` is a renderer-only alias (Vite resolves it; Node, tsx and the main bundle do not).
+const aliasBan = { group: ['@shared', '@shared/*'], message: 'The @shared alias exists only in the renderer build: use a relative path here.' };
 const threadBan = { group: ['node:worker_threads', 'worker_threads'], message: 'Worker threads are the executor\'s business (src-main/runs/thread-executor.ts, worker.ts).' };
 const storeBan = { group: ['**/store/**', '../store', '**/store/index'], message: 'Executors and workers know nothing of the store: the recorder writes.' };
 const upperBan = { group: ['**/api/**', '**/runs/**', '**/web/**', '**/cli/**', '**/electron/**'], message: 'The store imports nothing of the layers above it.' };
@@ -42,7 +44,7 @@ export default tseslint.config(
     files: ['src-shared/**/*.ts'],
     ignores: ['src-shared/engine/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltinPatterns, electronBan, mainBan, rendererBan, nativeBan] }],
+      'no-restricted-imports': ['error', { patterns: [...nodeBuiltinPatterns, electronBan, mainBan, rendererBan, nativeBan, aliasBan] }],
     },
   },
   // The engine imports nothing but itself: no packages, and no relative path that leaves it.
@@ -57,40 +59,52 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'The engine is seeded: use engine/prng.' }],
     },
   })),
-  {
-    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
+  // The renderer reaches src-shared only through the `@shared/…` alias (electron.vite.config.ts),
+  // so a path that leaves src-renderer is always a layer violation, whatever it points at.
+  ...[
+    ['src-renderer/src/*.{ts,vue}', '(\\.\\./){2}'],
+    ['src-renderer/src/*/*.{ts,vue}', '(\\.\\./){3}'],
+    ['src-renderer/src/*/*/*.{ts,vue}', '(\\.\\./){4}'],
+    ['src-renderer/src/*/*/*/*.{ts,vue}', '(\\.\\./){5}'],
+  ].map(([files, up]) => ({
+    files: [files],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltinPatterns, electronBan, mainBan, nativeBan] }],
+      'no-restricted-imports': ['error', { patterns: [
+        ...nodeBuiltinPatterns, electronBan, mainBan, nativeBan,
+        { regex: `^${up}`, message: 'The renderer imports only src-shared, through the @shared alias: no relative path out of src-renderer.' },
+        { regex: '(^|/)src-(main|shared|renderer)(/|$)', message: 'Import src-shared as @shared/…; src-main is off limits to the renderer.' },
+        { regex: '^@shared/(.*/)?\\.\\.(/|$)', message: '@shared/… may not climb out of src-shared.' },
+      ] }],
     },
-  },
+  })),
   {
     files: ['src-main/**/*.ts'],
     ignores: ['src-main/electron/**', 'src-main/store/**', 'src-main/api/**', 'src-main/runs/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, aliasBan] }] },
   },
   {
     files: ['src-main/api/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
   },
   {
     files: ['src-main/runs/**/*.ts'],
     ignores: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts', 'src-main/runs/recorder.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
   },
   {
     files: ['src-main/runs/recorder.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
   },
   {
     files: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, storeBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, storeBan, aliasBan] }] },
   },
   {
     files: ['src-main/electron/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [rendererBan, nativeBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [rendererBan, nativeBan, aliasBan] }] },
   },
   {
     files: ['src-main/store/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, upperBan] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, upperBan, aliasBan] }] },
   },
 );

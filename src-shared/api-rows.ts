@@ -215,3 +215,15 @@ export interface ExportFile {
   bytes: Uint8Array;
 }
 
+
+/** The training queue, when runs are sent to agents on other machines. */
+export interface QueueStatus {
+  /** The queue's URL without credentials. */
+  url: string;
+  reachable: boolean;
+  /** Why it is unreachable, in a sentence; null when reachable. */
+  message: string | null;
+  /** Runs waiting here to be sent, and runs sent and not finished. */
+  waiting: number;
+  inFlight: number;
+}

@@ -25,6 +25,7 @@ import type {
   RunRow,
   RunStatus,
   RunFilter,
+  QueueStatus,
 } from './api-rows';
 import {
   asObject,
@@ -301,6 +302,9 @@ export const contract = {
     'A checkpoint as a self-contained ONNX model (opset 13): raw 0–255 pixels [N, 1, 28, 28] in, probabilities [N, 10] out; refused for a checkpoint with non-finite weights. {checkpointId}',
     parseCheckpointId,
   ),
+
+  // Where runs train ------------------------------------------------------------------------------
+  getQueueStatus: method<void, QueueStatus | null>('The training queue (agents on other machines), or null when runs train here only.', noParams),
 } as const;
 
 export type Contract = typeof contract;
@@ -355,6 +359,8 @@ export interface EventMap {
   runEpoch: { runId: number; metrics: EpochRow };
   /** A run was created, edited (name, tags, notes) or deleted: lists should refresh. */
   runChanged: { runId: number; change: 'created' | 'updated' | 'deleted' };
+  /** The training queue became reachable or unreachable, or its counts changed. */
+  queueStatus: QueueStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged'];
+export const EVENT_NAMES: readonly EventName[] = ['runProgress', 'runStatus', 'runEpoch', 'runChanged', 'queueStatus'];

@@ -10,7 +10,7 @@ import type { NewRun, RunRecord } from '../store/index';
 import type { Methods, WorkbenchContext } from './context';
 import { APP_VERSION, ENGINE_VERSION } from './versions';
 
-export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods<'createRun' | 'createSweep' | 'stopRun' | 'resumeRun' | 'deleteRun'> {
+export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods<'createRun' | 'createSweep' | 'stopRun' | 'resumeRun' | 'deleteRun' | 'getQueueStatus'> {
   const { store, hub, supervisor, datasets } = ctx;
 
   /** Announces freshly created runs and queues them. */
@@ -98,6 +98,8 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
           return queueNew([store.createRun(newRunFrom(row, `${row.name} (restarted)`))])[0];
       }
     },
+
+    getQueueStatus: () => supervisor.queueStatus(),
 
     deleteRun: async ({ id }) => {
       const row = store.getRun(id);

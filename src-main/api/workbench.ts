@@ -15,8 +15,10 @@
 
 import { dirname, join, resolve } from 'node:path';
 import { METHOD_NAMES, parseParams, type MethodName, type WorkbenchApi } from '../../src-shared/contract';
-import { ApiError } from '../../src-shared/errors';
+import { ApiError, errorText } from '../../src-shared/errors';
 import { IdxError } from '../data/idx';
+import { parseQueueUrl } from '../queue/connection';
+import { QueueExecutor } from '../queue/executor';
 import { checkLeaseTiming } from '../runs/lease';
 import type { BackendChoice } from '../runs/protocol';
 import { requeueStored, watchStaleRuns } from '../runs/recovery';
@@ -57,6 +59,11 @@ export interface WorkbenchOptions {
   readonly?: boolean;
   /** Evaluations that may wait for a thread at once (default 16); more are refused with a message. */
   maxWaitingEvaluations?: number;
+  /**
+   * Send runs to training agents through a queue (BullMQ on Redis): `url` is redis://[:password@]host:port;
+   * mode 'queue' (default) sends every run, 'both' trains here while threads are free.
+   */
+  queue?: { url: string; mode?: 'queue' | 'both'; maxInFlight?: number };
   /** Store settings for tests (e.g. maxSizeBytes, to fill the disk on cue). */
   storeOptions?: Pick<StoreOptions, 'maxSizeBytes' | 'busyTimeoutMs'>;
 }
@@ -64,6 +71,11 @@ export interface WorkbenchOptions {
 export interface Workbench {
   api: WorkbenchApi;
   events: WorkbenchEvents;
+  /**
+   * Resolves when start-up work is done: with a queue, runs an earlier process sent to agents are
+   * followed again (or, when the queue is unreachable, left for the stale-run check).
+   */
+  ready: Promise<void>;
   /** Stops running runs with a checkpoint (status stopped, resumable), then closes the store. */
   close(): Promise<void>;
   /** For tests and the CLI: the store and the supervisor underneath. */
@@ -94,6 +106,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   const hub = new EventHub();
   const emit = hub.emit.bind(hub);
   const datasets = new Datasets(store, resolve(opts.datasetsDir ?? join(dirname(resolve(opts.dbPath)), 'datasets')));
+  const target = opts.queue ? parseQueueUrl(opts.queue.url) : null;
   const supervisor = new RunSupervisor({
     store,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
@@ -105,8 +118,33 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
     ...(opts.workerPath !== undefined ? { workerPath: opts.workerPath } : {}),
     ...(opts.maxWaitingEvaluations !== undefined ? { maxWaitingEvaluations: opts.maxWaitingEvaluations } : {}),
+    ...(target && opts.queue
+      ? { remote: { executor: new QueueExecutor(target), url: target.shown, mode: opts.queue.mode ?? 'queue', ...(opts.queue.maxInFlight !== undefined ? { maxInFlight: opts.queue.maxInFlight } : {}) } }
+      : {}),
   });
-  const stopWatching = watchStaleRuns(store, staleAfterMs, emit);
+  // Runs of a gone process are marked interrupted, except, with a queue, those still training on
+  // an agent: they are taken over first (so the check starts after reattaching).
+  let closed = false;
+  let stopWatching = () => {};
+  const autoStart = (opts.autoStart ?? true) && !store.readonly;
+  const startUp = async () => {
+    if (target) {
+      try {
+        await supervisor.reattach();
+      } catch (e) {
+        console.error(`Following runs already on the queue ${target.shown} failed: ${errorText(e)}`);
+      }
+    }
+    if (closed) return;
+    stopWatching = watchStaleRuns(store, staleAfterMs, emit);
+    if (autoStart) requeueStored(store, (id) => supervisor.enqueue(id));
+  };
+  let ready: Promise<void>;
+  if (target) ready = startUp();
+  else {
+    void startUp();
+    ready = Promise.resolve();
+  }
 
   const ctx: WorkbenchContext = { store, hub, supervisor, datasets, row: (r) => runRow(r, datasets.hashOf(r.datasetId)) };
   const impl: Methods<MethodName> = {
@@ -119,7 +157,6 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...inspectMethods(ctx),
   };
 
-  let closed = false;
   const api = {} as Record<MethodName, (p: unknown) => Promise<unknown>>;
   for (const name of METHOD_NAMES) {
     const fn = impl[name] as (p: unknown) => unknown;
@@ -134,16 +171,16 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     };
   }
 
-  if ((opts.autoStart ?? true) && !store.readonly) requeueStored(store, (id) => supervisor.enqueue(id));
-
   return {
     api: api as unknown as WorkbenchApi,
     events: hub,
+    ready,
     store,
     supervisor,
     async close() {
       if (closed) return;
       closed = true;
+      await ready;
       stopWatching();
       await supervisor.close();
       store.close();

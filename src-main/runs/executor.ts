@@ -31,3 +31,17 @@ export interface Executor {
    */
   start(task: WorkerTask, onMessage: (m: WorkerMessage) => void): Execution;
 }
+
+/**
+ * An executor on other machines, reached through a queue: it can be unreachable for a while,
+ * and its tasks outlive this process (a restarted coordinator follows them again).
+ */
+export interface RemoteExecutor extends Executor {
+  /** Resolves when the queue can take a task now; rejects with the reason when it cannot. */
+  ready(): Promise<void>;
+  /** The id of a run's job that is still waiting or training in the queue, or null. */
+  liveJob(runId: number): Promise<string | null>;
+  /** Follows a job already in the queue (dispatched by an earlier process), from its first message. */
+  attach(runId: number, jobId: string, onMessage: (m: WorkerMessage) => void): Execution;
+  close(): Promise<void>;
+}

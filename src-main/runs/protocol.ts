@@ -80,7 +80,8 @@ export interface EvaluationPayload {
 }
 
 export type WorkerMessage =
-  | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number }
+  /** Where the task starts (a checkpoint's position, or 0); `where` names the agent that took a queued task. */
+  | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number; where?: string }
   /** Where the run stands (the runProgress event without the run's id and epoch count), and the losses since the previous message, consecutive. */
   | ({ type: 'progress'; losses: IterationLoss[] } & ProgressFields)
   /** insight: the epoch's health and prediction timeline (./insight.ts), absent from workers that do not compute it. */

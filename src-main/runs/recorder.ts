@@ -12,6 +12,11 @@
 //   done       the run ends 'completed'
 //   error      the run ends 'failed' with the worker's message
 //
+// Replays are harmless: a message about iterations or epochs already recorded (a coordinator that
+// restarted re-reads an agent's messages from the start) is skipped, and a task that started
+// again from one of the run's checkpoints (an agent took over from one that died) rewinds the
+// record to that checkpoint first, so the run ends exactly as if nothing had happened.
+//
 // A write that fails ends the run 'failed' with the reason; if even that cannot be written (a
 // full disk), the run's end is still announced (runStatus with the reason), so the CLI and the
 // views do not wait forever, and the next process that opens the database marks it interrupted
@@ -20,6 +25,7 @@
 import { epochRow, type EventMap, type RunStatus } from '../../src-shared/contract';
 import { errorText } from '../../src-shared/errors';
 import { StoreError, type RunWriter, type StatusDetails } from '../store/index';
+import type { IterationLoss } from '../../src-shared/engine/types';
 import type { EvaluationPayload, WorkerMessage } from './protocol';
 
 export type FinalStatus = Exclude<RunStatus, 'queued' | 'running'>;
@@ -39,19 +45,14 @@ export interface RecorderOptions {
   epochs: number;
   /** The dataset's registered content hash, which the worker's 'ready' must report. */
   datasetHash: string;
-  /** The checkpoint the run continues from (its final evaluation may refer to it), if any. */
-  startCheckpointId: number | null;
   /** Whether a stop was asked for by a user (a 'stopped' without one carries a reason). */
   stopRequested: () => boolean;
 }
 
 export class RunRecorder {
   private ended = false;
-  private lastCheckpointId: number | null;
 
-  constructor(private readonly o: RecorderOptions) {
-    this.lastCheckpointId = o.startCheckpointId;
-  }
+  constructor(private readonly o: RecorderOptions) {}
 
   get runId(): number {
     return this.o.writer.runId;
@@ -67,37 +68,47 @@ export class RunRecorder {
     const w = this.o.writer;
     try {
       switch (m.type) {
-        case 'ready':
+        case 'ready': {
           if (m.datasetHash !== this.o.datasetHash) {
             throw new Error(`The dataset's files changed since it was registered (hash ${m.datasetHash.slice(0, 12)}…, expected ${this.o.datasetHash.slice(0, 12)}…).`);
           }
+          const at = w.position();
+          if (m.iteration > at.iteration) throw new Error(`The task starts at iteration ${m.iteration}, past what the run recorded (${at.iteration}).`);
+          if (m.iteration < at.iteration) w.rewind(m.iteration);
+          if (m.where) w.setTrainedOn(m.where);
           return { kind: 'continue' };
+        }
         case 'progress': {
           const { type: _type, losses, ...fields } = m;
-          if (losses.length) w.appendIterationLosses(losses);
+          const fresh = this.unrecorded(losses);
+          if (fresh.length) w.appendIterationLosses(fresh);
           this.o.emit('runProgress', { runId: w.runId, epochs: this.o.epochs, ...fields });
           return { kind: 'continue' };
         }
         case 'epoch': {
-          const { checkpointId } = w.recordEpoch({ metrics: m.metrics, losses: m.losses, ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}), ...(m.insight ? { insight: m.insight } : {}) });
-          if (checkpointId !== null) this.lastCheckpointId = checkpointId;
+          if (m.metrics.epoch <= w.position().epoch) return { kind: 'continue' }; // replayed
+          w.recordEpoch({ metrics: m.metrics, losses: this.unrecorded(m.losses), ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}), ...(m.insight ? { insight: m.insight } : {}) });
           this.o.emit('runEpoch', { runId: w.runId, metrics: epochRow(m.metrics) });
           return { kind: 'continue' };
         }
         case 'stopped': {
-          this.lastCheckpointId = w.recordCheckpoint(m.checkpoint, m.losses).id;
+          if (w.position().lastCheckpoint?.iteration !== m.checkpoint.iteration) w.recordCheckpoint(m.checkpoint, this.unrecorded(m.losses)); // else replayed
           return this.finish('stopped', this.o.stopRequested() ? {} : { error: 'Stopped.' });
         }
-        case 'diverged':
-          if (m.losses.length) w.appendIterationLosses(m.losses);
+        case 'diverged': {
+          const fresh = this.unrecorded(m.losses);
+          if (fresh.length) w.appendIterationLosses(fresh);
           return this.finish('diverged', {
             error: `The loss became ${String(m.losses.at(-1)?.loss ?? NaN)} at epoch ${m.epoch}, iteration ${m.iteration}.`,
             divergedAt: { epoch: m.epoch, iteration: m.iteration },
           });
-        case 'evaluation':
-          if (this.lastCheckpointId === null) throw new Error('The run finished without a checkpoint to attach its test evaluation to.');
-          w.recordEvaluation(evaluationInput(this.lastCheckpointId, m.evaluation));
+        }
+        case 'evaluation': {
+          const last = w.position().lastCheckpoint;
+          if (!last) throw new Error('The run finished without a checkpoint to attach its test evaluation to.');
+          if (!last.evaluated) w.recordEvaluation(evaluationInput(last.id, m.evaluation)); // else replayed
           return { kind: 'continue' };
+        }
         case 'done':
           return this.finish('completed', {});
         case 'error':
@@ -107,6 +118,13 @@ export class RunRecorder {
       if (e instanceof StoreError && e.code === 'lease') return this.lose(e.message);
       return this.finish('failed', { error: `Recording the run failed: ${errorText(e)}` });
     }
+  }
+
+  /** The losses of a message that the run has not recorded yet (all of them, except in a replay). */
+  private unrecorded(losses: IterationLoss[]): IterationLoss[] {
+    if (losses.length === 0) return losses;
+    const recorded = this.o.writer.position().iteration;
+    return losses[0].iteration > recorded ? losses : losses.filter((l) => l.iteration > recorded);
   }
 
   /** The transport ended without a final message (a crash, a terminated thread, a vanished agent). */

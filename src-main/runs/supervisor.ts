@@ -13,11 +13,11 @@
 // epoch's metrics with its checkpoint; the final evaluation with all its predictions).
 
 import { availableParallelism } from 'node:os';
-import type { EventMap } from '../../src-shared/contract';
+import type { EventMap, QueueStatus } from '../../src-shared/contract';
 import { ApiError, errorText } from '../../src-shared/errors';
 import { StoreError, type CheckpointRow, type EvaluationRecord, type RunRecord, type Store } from '../store/index';
-import type { Execution, Executor } from './executor';
-import { checkLeaseTiming, LeaseKeeper, newOwnerId, type LeaseTiming } from './lease';
+import type { Execution, Executor, RemoteExecutor } from './executor';
+import { checkLeaseTiming, isOwnerGone, LeaseKeeper, newOwnerId, type LeaseTiming } from './lease';
 import { DEFAULT_PROGRESS_INTERVAL_MS, type BackendChoice, type DatasetRef, type EvaluationPayload, type EvaluateTask, type TrainTask, type WorkerMessage } from './protocol';
 import { evaluationInput, RunRecorder, type Verdict } from './recorder';
 import { ThreadBudget } from './scheduler';
@@ -42,10 +42,16 @@ export interface SupervisorOptions {
   workerPath?: string;
   /** Evaluations that may wait for a thread at once; more are refused with a message (default 16). */
   maxWaitingEvaluations?: number;
+  /**
+   * Agents on other machines, reached through a queue: 'queue' sends every run there, 'both'
+   * trains here while threads are free and sends the rest. Evaluations always run here.
+   */
+  remote?: { executor: RemoteExecutor; url: string; mode: 'queue' | 'both'; maxInFlight?: number };
 }
 
 interface ActiveRun {
   runId: number;
+  /** Threads of the local budget it holds (0 for a run on an agent). */
   threads: number;
   execution: Execution;
   recorder: RunRecorder;
@@ -68,6 +74,9 @@ export class RunSupervisor {
   private readonly evaluationQueue: ((kind: 'budget' | 'borrowed' | null) => void)[] = [];
   private readonly evaluations = new Set<Execution>();
   private closed = false;
+  private dispatching = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private queueState: QueueStatus | null = null;
 
   constructor(opts: SupervisorOptions) {
     this.opts = opts;
@@ -78,6 +87,12 @@ export class RunSupervisor {
     checkLeaseTiming(this.timing);
     this.executor = opts.executor ?? new ThreadExecutor(opts.workerPath);
     this.owner = newOwnerId();
+    if (opts.remote) this.queueState = { url: opts.remote.url, reachable: true, message: null, waiting: 0, inFlight: 0 };
+  }
+
+  /** The training queue's state, or null when runs train here only. */
+  queueStatus(): QueueStatus | null {
+    return this.queueState ? { ...this.queueState, waiting: this.queue.length, inFlight: this.remoteInFlight() } : null;
   }
 
   /** Run ids waiting for threads, in order. */
@@ -136,14 +151,22 @@ export class RunSupervisor {
     await a.finished;
   }
 
-  /** Stops every running run with a checkpoint; queued runs stay queued in the store. */
+  /**
+   * Stops every run training here with a checkpoint; queued runs stay queued in the store. Runs
+   * on agents keep training: this process stops following them, and the next one that opens the
+   * database with the same queue takes them over (reattach).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.pumpEvaluations();
-    await Promise.all([...this.active.keys()].map((id) => this.stop(id)));
+    const local = [...this.active.values()].filter((a) => a.threads > 0);
+    for (const a of this.active.values()) if (a.threads === 0) a.lease.stop();
+    await Promise.all(local.map((a) => this.stop(a.runId)));
     await Promise.all([...this.evaluations].map((e) => e.terminate()));
+    await this.opts.remote?.executor.close();
   }
 
   /** Test hook: kills a run's task abruptly (as a crash would). */
@@ -161,24 +184,106 @@ export class RunSupervisor {
   }
 
   private pump(): void {
-    while (!this.closed && this.queue.length > 0) {
-      const threads = this.budget.grantRun();
-      if (threads === 0) return;
-      const runId = this.queue.shift()!;
-      let started = false;
-      try {
-        started = this.launch(runId, threads);
-      } catch (e) {
-        // The run could not start (unreadable checkpoint, unknown dataset, no worker): record why.
-        this.failBeforeStart(runId, `Could not start: ${errorText(e)}`);
-      } finally {
-        if (!started) this.budget.releaseRun(threads);
+    const remote = this.opts.remote;
+    if (!remote || remote.mode === 'both') {
+      while (!this.closed && this.queue.length > 0) {
+        const threads = this.budget.grantRun();
+        if (threads === 0) break;
+        this.start(this.queue.shift()!, threads, this.executor);
       }
+    }
+    if (remote) void this.dispatchRemote(remote);
+  }
+
+  /** Starts a run, recording why when it cannot start. */
+  private start(runId: number, threads: number, executor: Executor): void {
+    let started = false;
+    try {
+      started = this.launch(runId, threads, executor);
+    } catch (e) {
+      // The run could not start (unreadable checkpoint, unknown dataset, no worker): record why.
+      this.failBeforeStart(runId, `Could not start: ${errorText(e)}`);
+    } finally {
+      if (!started && threads > 0) this.budget.releaseRun(threads);
     }
   }
 
-  /** Starts a queued run on `threads` threads; false when it is no longer ours to start. */
-  private launch(runId: number, threads: number): boolean {
+  private remoteInFlight(): number {
+    return [...this.active.values()].filter((a) => a.threads === 0).length;
+  }
+
+  /** Sends queued runs to the queue while it is reachable and has room; retries every 2 s while it is not. */
+  private async dispatchRemote(remote: NonNullable<SupervisorOptions['remote']>): Promise<void> {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (!this.closed && this.queue.length > 0 && this.remoteInFlight() < (remote.maxInFlight ?? 1000)) {
+        try {
+          await remote.executor.ready();
+        } catch (e) {
+          this.setQueueState(false, errorText(e));
+          if (!this.retryTimer && !this.closed) {
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = null;
+              this.pump();
+            }, 2000);
+          }
+          return;
+        }
+        this.setQueueState(true, null);
+        const runId = this.queue.shift();
+        if (runId === undefined || this.closed) break;
+        this.start(runId, 0, remote.executor);
+        this.emitQueueStatus();
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private setQueueState(reachable: boolean, message: string | null): void {
+    if (!this.queueState) return;
+    const changed = this.queueState.reachable !== reachable || this.queueState.message !== message;
+    this.queueState = { ...this.queueState, reachable, message };
+    if (changed) this.emitQueueStatus();
+  }
+
+  private emitQueueStatus(): void {
+    const status = this.queueStatus();
+    if (status) this.opts.emit('queueStatus', status);
+  }
+
+  /**
+   * A restarted coordinator: runs left running by a process that is gone, whose job is still in
+   * the queue, are taken over (their lease moves to this process) and followed from their first
+   * message, so no epoch an agent trained meanwhile is missed. Returns the ids taken over.
+   */
+  async reattach(): Promise<number[]> {
+    const remote = this.opts.remote;
+    if (!remote || this.store.readonly) return [];
+    await remote.executor.ready();
+    const out: number[] = [];
+    for (const run of this.store.listRuns({ status: 'running', limit: 1000 }).runs) {
+      const owner = run.owner;
+      if (!owner || this.active.has(run.id)) continue;
+      if (!isOwnerGone(owner.id) && owner.leaseExpiresAt > Date.now()) continue; // its coordinator lives
+      const jobId = await remote.executor.liveJob(run.id);
+      if (jobId === null) continue;
+      try {
+        this.store.adoptRun(run.id, owner.id, this.owner, this.timing.leaseMs);
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'conflict') continue;
+        throw e;
+      }
+      this.follow(run, 0, (onMessage) => remote.executor.attach(run.id, jobId, onMessage));
+      out.push(run.id);
+    }
+    this.emitQueueStatus();
+    return out;
+  }
+
+  /** Starts a queued run on `threads` threads (0: on an agent); false when it is no longer ours to start. */
+  private launch(runId: number, threads: number, executor: Executor): boolean {
     const run = this.store.getRun(runId);
     if (run.status !== 'queued') return false; // stopped, deleted or taken meanwhile
     const checkpoint = this.startCheckpoint(run);
@@ -187,13 +292,12 @@ export class RunSupervisor {
     // share the database (the app and the web host, say) only one of them gets the run.
     let claimed: RunRecord;
     try {
-      claimed = this.store.claimRun(runId, this.owner, this.timing.leaseMs, this.executor.describe(threads));
+      claimed = this.store.claimRun(runId, this.owner, this.timing.leaseMs, executor.describe(threads));
     } catch (e) {
       if (e instanceof StoreError && (e.code === 'conflict' || e.code === 'not_found')) return false;
       throw e;
     }
     this.opts.emit('runStatus', { runId, status: claimed.status, error: null });
-    const writer = this.store.runWriter(runId, this.owner);
     const task: TrainTask = {
       type: 'train',
       runId,
@@ -205,6 +309,14 @@ export class RunSupervisor {
       backend: this.opts.backend ?? 'auto',
       threads,
     };
+    this.follow(claimed, threads, (onMessage) => executor.start(task, onMessage));
+    return true;
+  }
+
+  /** Records a claimed run's task: its messages, its lease, its end. */
+  private follow(run: RunRecord, threads: number, begin: (onMessage: (m: WorkerMessage) => void) => Execution): void {
+    const runId = run.id;
+    const writer = this.store.runWriter(runId, this.owner);
     let resolveFinished!: () => void;
     const finished = new Promise<void>((r) => (resolveFinished = r));
     const a = { runId, threads, stopRequested: false, finished } as ActiveRun;
@@ -212,8 +324,7 @@ export class RunSupervisor {
       writer,
       emit: this.opts.emit,
       epochs: run.config.epochs,
-      datasetHash: dataset.hash,
-      startCheckpointId: checkpoint ? checkpoint.id : null,
+      datasetHash: this.opts.datasetRef(run.config.dataset).hash,
       stopRequested: () => a.stopRequested,
     });
     a.lease = new LeaseKeeper(
@@ -222,7 +333,7 @@ export class RunSupervisor {
       (reason) => this.act(a, { kind: 'lost', reason }),
       (message) => console.error(`Renewing the lease of run ${runId} failed (will retry): ${message}`),
     );
-    a.execution = this.executor.start(task, (m: WorkerMessage) => this.act(a, a.recorder.onMessage(m)));
+    a.execution = begin((m: WorkerMessage) => this.act(a, a.recorder.onMessage(m)));
     this.active.set(runId, a);
     a.lease.start();
     void a.execution.exited.then((exit) => {
@@ -232,12 +343,12 @@ export class RunSupervisor {
       }
       a.lease.stop();
       this.active.delete(runId);
-      this.budget.releaseRun(a.threads);
+      if (a.threads > 0) this.budget.releaseRun(a.threads);
       resolveFinished();
       this.pump();
       this.pumpEvaluations();
+      if (a.threads === 0) this.emitQueueStatus();
     });
-    return true;
   }
 
   /** Acts on the recorder's verdict: an ended or lost run lets its task go. */

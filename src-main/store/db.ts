@@ -291,6 +291,9 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
         recordCheckpoint: (cp, losses) => series.recordCheckpoint(runId, owner, cp, losses),
         recordEvaluation: (e) => evaluations.recordAs(e, owner),
         finish: (status, details) => life.finishAs(runId, owner, status, details),
+        rewind: (iteration) => life.rewindAs(runId, owner, iteration),
+        setTrainedOn: (text) => life.setTrainedOnAs(runId, owner, text),
+        position: () => life.position(runId),
       };
     }
 

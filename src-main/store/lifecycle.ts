@@ -66,6 +66,14 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     dropLosses: db.prepare('DELETE FROM iteration_losses WHERE run_id = @run AND first_iteration > @iteration'),
     dropMetrics: db.prepare('DELETE FROM epoch_metrics WHERE run_id = @run AND epoch > @epoch'),
     dropCheckpoints: db.prepare('DELETE FROM checkpoints WHERE run_id = @run AND (iteration > @iteration OR (iteration = @iteration AND id > @cp))'),
+    checkpointAt: db.prepare<[number, number], { id: number; epoch: number; iteration: number }>('SELECT id, epoch, iteration FROM checkpoints WHERE run_id = ? AND iteration = ? ORDER BY id DESC LIMIT 1'),
+    lastCheckpoint: db.prepare<[number], { id: number; iteration: number; evaluated: number }>(
+      `SELECT c.id, c.iteration, EXISTS (SELECT 1 FROM evaluations e WHERE e.checkpoint_id = c.id AND e.split = 'test') AS evaluated
+       FROM checkpoints c WHERE c.run_id = ? ORDER BY c.iteration DESC, c.id DESC LIMIT 1`,
+    ),
+    rewindRunning: db.prepare(`UPDATE runs SET epoch = @epoch, iteration = @iteration, heartbeat_at = @now WHERE id = @run`),
+    trainedOn: db.prepare(`UPDATE runs SET trained_on = @trainedOn WHERE id = @id`),
+    adopt: db.prepare(`UPDATE runs SET owner_id = @owner, lease_expires_at = @expires, heartbeat_at = @now WHERE id = @id AND status = 'running' AND owner_id = @previous`),
     rewind: db.prepare(
       `UPDATE runs SET status = 'queued', started_at = NULL, finished_at = NULL, heartbeat_at = NULL, error = NULL,
               diverged_epoch = NULL, diverged_iteration = NULL, owner_id = NULL, lease_expires_at = NULL,
@@ -141,6 +149,43 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     if (st.renew.run({ id, owner, now: t, expires: t + leaseMs }).changes === 0) requireWritable(id, owner, 'a heartbeat');
   });
 
+  /** Drops what a run recorded after one of its checkpoints (losses, metrics, later checkpoints). */
+  function trimAfter(id: number, cp: { epoch: number; iteration: number; id: number }): void {
+    st.trimLosses.run({ run: id, iteration: cp.iteration });
+    st.dropLosses.run({ run: id, iteration: cp.iteration });
+    st.dropMetrics.run({ run: id, epoch: cp.epoch });
+    st.dropCheckpoints.run({ run: id, iteration: cp.iteration, cp: cp.id });
+  }
+
+  // A running run whose task started again from one of its checkpoints (an agent took over a job
+  // whose agent died): what was recorded after that checkpoint is dropped, to be recorded again.
+  const rewindRunning = db.transaction((id: number, owner: string, iteration: number): void => {
+    const p = requireWritable(id, owner, 'a rewind');
+    checkInt('iteration', iteration, 0);
+    if (iteration > p.iteration) throw invalid(`Run ${id} has recorded up to iteration ${p.iteration}; it cannot be rewound forward to ${iteration}.`);
+    if (iteration === p.iteration) return;
+    const cp = st.checkpointAt.get(id, iteration);
+    if (!cp) throw invalid(`Run ${id} has no checkpoint at iteration ${iteration} to rewind to.`);
+    trimAfter(id, cp);
+    st.rewindRunning.run({ run: id, epoch: cp.epoch, iteration: cp.iteration, now: now() });
+    st.refreshResult.run({ run: id });
+  });
+
+  const setTrainedOn = db.transaction((id: number, owner: string, trainedOn: string): void => {
+    requireWritable(id, owner, 'where it trains');
+    st.trainedOn.run({ id, trainedOn: checkString('trainedOn', trainedOn, 1, 200) });
+  });
+
+  // A running run whose owner is gone, taken over by another process that can still reach its
+  // task (a coordinator restarted while an agent trains the run).
+  const adopt = db.transaction((id: number, previous: string, owner: string, leaseMs: number): RunRecord => {
+    checkString('owner', owner, 1, 200);
+    checkFinite('leaseMs', leaseMs, 1);
+    const t = now();
+    if (st.adopt.run({ id, previous, owner, expires: t + leaseMs, now: t }).changes === 0) throw conflict(`Run ${id} is not running under ${previous}; it cannot be taken over.`);
+    return runs.getRun(id);
+  });
+
   const resume = db.transaction((id: number, checkpointId: number): RunRecord => {
     const status = runs.requireStatus(id);
     const cp = st.checkpointOwner.get(checkInt('checkpoint id', checkpointId, 1));
@@ -150,10 +195,7 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
       throw conflict(`Run ${id} is ${status}; only ${RESUMABLE_STATUSES.join(', ')} runs can be resumed${status === 'completed' || status === 'diverged' ? ' (fork it instead)' : ''}.`);
     }
     const p = { run: id, iteration: cp.iteration, epoch: cp.epoch, cp: checkpointId };
-    st.trimLosses.run({ run: id, iteration: cp.iteration });
-    st.dropLosses.run({ run: id, iteration: cp.iteration });
-    st.dropMetrics.run({ run: id, epoch: cp.epoch });
-    st.dropCheckpoints.run({ run: id, iteration: cp.iteration, cp: checkpointId });
+    trimAfter(id, { ...cp, id: checkpointId });
     st.rewind.run(p);
     st.refreshResult.run({ run: id });
     return runs.getRun(id);
@@ -190,12 +232,21 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
       claimRun: (id: number, owner: string, leaseMs: number, trainedOn: string) => ctx.write(() => claim.immediate(id, owner, leaseMs, trainedOn)),
       resumeRun: (id: number, cp: number) => ctx.write(() => resume.immediate(id, cp)),
       heartbeat,
+      adoptRun: (id: number, previous: string, owner: string, leaseMs: number) => ctx.write(() => adopt.immediate(id, previous, owner, leaseMs)),
       markStaleRunsInterrupted: (ms: number, isGone: (owner: string) => boolean = () => false) => ctx.write(() => markStale.immediate(ms, isGone)),
     },
     /** For the run writer: finish a run held by `owner` (the caller's transaction). */
     finishAs: (id: number, owner: string, status: Exclude<RunStatus, 'queued' | 'running'>, details: StatusDetails = {}) => ctx.write(() => setStatus.immediate(id, status, details, owner)),
+    rewindAs: (id: number, owner: string, iteration: number) => ctx.write(() => rewindRunning.immediate(id, owner, iteration)),
+    setTrainedOnAs: (id: number, owner: string, trainedOn: string) => ctx.write(() => setTrainedOn.immediate(id, owner, trainedOn)),
     renewAs: (id: number, owner: string, leaseMs: number) => ctx.write(() => ctx.relaxedSync(() => renew.immediate(id, owner, leaseMs))),
     requireWritable,
+    /** Where a run stands: completed epochs, last iteration, its last checkpoint and whether that has a test evaluation. */
+    position: (runId: number) => {
+      const r = runs.getRun(runId);
+      const cp = st.lastCheckpoint.get(runId);
+      return { epoch: r.progress.epoch, iteration: r.progress.iteration, lastCheckpoint: cp ? { id: cp.id, iteration: cp.iteration, evaluated: cp.evaluated === 1 } : null };
+    },
     /** Records the last recorded iteration (inside the caller's transaction). */
     advanceIteration: (runId: number, iteration: number) => st.setIteration.run(iteration, now(), runId),
     /** Records a completed epoch and its validation accuracy (inside the caller's transaction). */

@@ -285,6 +285,15 @@ export interface RunWriter {
   recordEvaluation(e: EvaluationInput): EvaluationRecord;
   /** Moves the run from running to a final status and releases the lease. */
   finish(status: Exclude<RunStatus, 'queued' | 'running'>, details?: StatusDetails): RunRecord;
+  /**
+   * The task started again from the run's checkpoint at `iteration` (an agent took over from one
+   * that died): drops what was recorded after it. No-op at the recorded position.
+   */
+  rewind(iteration: number): void;
+  /** Records where the run trains now (e.g. the agent that took its job). */
+  setTrainedOn(text: string): void;
+  /** Completed epochs, the last recorded iteration, and the last checkpoint (with whether it has a test evaluation). */
+  position(): { epoch: number; iteration: number; lastCheckpoint: { id: number; iteration: number; evaluated: boolean } | null };
 }
 
 export interface Store {
@@ -343,6 +352,12 @@ export interface Store {
    * evaluations) are deleted, as the continuation will record them again.
    */
   resumeRun(id: number, checkpointId: number): RunRecord;
+  /**
+   * Takes over a running run from an owner that is gone, when this process can still reach its
+   * task (a restarted coordinator reattaching to an agent's job). StoreError 'conflict' when the
+   * run is not running under `previous`.
+   */
+  adoptRun(id: number, previous: string, owner: string, leaseMs: number): RunRecord;
   /** Records that a running run without an owner is alive (a run with an owner renews through its RunWriter). */
   heartbeat(id: number): void;
   /**

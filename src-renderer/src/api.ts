@@ -4,10 +4,10 @@
 // contract's method list, and both are typed as WorkbenchClient. Nothing else in the renderer
 // knows which host it runs in.
 
-import { METHOD_NAMES } from '../../src-shared/contract';
-import { fromWireJson, isEventName, toWireJson, unwrap, TOKEN_HEADER, type AllEventMap, type AnyEventName, type WorkbenchClient } from '../../src-shared/wire';
+import { METHOD_NAMES } from '@shared/contract';
+import { fromWireJson, isEventName, toWireJson, unwrap, TOKEN_HEADER, type AllEventMap, type AnyEventName, type WorkbenchClient } from '@shared/wire';
 
-export type { WorkbenchClient } from '../../src-shared/wire';
+export type { WorkbenchClient } from '@shared/wire';
 
 const TOKEN_KEY = 'workbench-token';
 
@@ -112,8 +112,9 @@ interface HostGlobals {
 }
 
 /**
- * The token of the web host: from the page URL (?token=…, then removed from the address bar so
- * it is not shown or bookmarked) or, after a reload, from this tab's session storage.
+ * The token of the web host: from the page URL (?token=…), which keeps it, so the address a user
+ * copies opens the same view in another tab; or, after a reload from an address without it, from
+ * this tab's session storage, put back into the address bar for the same reason.
  */
 export function readToken(g: HostGlobals): string {
   const loc = g.location;
@@ -123,19 +124,26 @@ export function readToken(g: HostGlobals): string {
   if (fromUrl) {
     try {
       g.sessionStorage?.setItem(TOKEN_KEY, fromUrl);
-      query.delete('token');
-      const rest = query.toString();
-      g.history?.replaceState(null, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash}`);
     } catch {
       /* storage may be disabled; the token still works for this page */
     }
     return fromUrl;
   }
+  let stored = '';
   try {
-    return g.sessionStorage?.getItem(TOKEN_KEY) ?? '';
+    stored = g.sessionStorage?.getItem(TOKEN_KEY) ?? '';
   } catch {
     return '';
   }
+  if (stored) {
+    query.set('token', stored);
+    try {
+      g.history?.replaceState(null, '', `${loc.pathname}?${query.toString()}${loc.hash}`);
+    } catch {
+      /* a page that cannot rewrite its address still works */
+    }
+  }
+  return stored;
 }
 
 /** The preload bridge when present, else the HTTP client for the page's own origin. */

@@ -5,3 +5,9 @@ declare module '*.vue' {
 }
 
 declare module '*.css';
+
+// Assets imported for their URL (the app icon from resources/).
+declare module '*.svg' {
+  const url: string;
+  export default url;
+}

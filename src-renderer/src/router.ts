@@ -2,6 +2,7 @@
 // serves only the built renderer (no server-side fallback for deep links).
 import { createRouter, createWebHashHistory } from 'vue-router';
 import RunsView from './views/RunsView.vue';
+import { installViewFocus } from './composables/viewFocus';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -18,3 +19,5 @@ export const router = createRouter({
 router.afterEach((to) => {
   document.title = `${(to.meta.title as string | undefined) ?? 'LeNet Workbench'} · LeNet Workbench`;
 });
+
+installViewFocus(router);

@@ -59,9 +59,11 @@ export function lineDataset(label: string, data: Point[], color: string, opts: {
   return ds;
 }
 
-/** `hsl(h s l)` → `hsl(h s l / a)`; other colours are returned unchanged. */
+/** `#rrggbb` → `#rrggbbaa`, `hsl(h s l)` → `hsl(h s l / a)`; other colours are returned unchanged. */
 export function withAlpha(color: string, alpha: number): string {
-  const m = /^hsl\(([^/)]+)\)$/.exec(color.trim());
+  const c = color.trim();
+  if (/^#[0-9a-f]{6}$/i.test(c)) return c + Math.round(Math.min(1, Math.max(0, alpha)) * 255).toString(16).padStart(2, '0');
+  const m = /^hsl\(([^/)]+)\)$/.exec(c);
   return m ? `hsl(${m[1].trim()} / ${alpha})` : color;
 }
 

@@ -50,3 +50,50 @@ export function heatIntensities(values: ArrayLike<number>): Float64Array {
     }
   return out;
 }
+
+/** "37, 99, 201", "#2563c9" or "#fff" (a minified stylesheet's) → [r, g, b]; null when it is none. */
+export function parseRgb(text: string): [number, number, number] | null {
+  const t = text.trim();
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(t);
+  if (short) return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
+  const hex = /^#([0-9a-f]{6})$/i.exec(t);
+  if (hex) {
+    const v = parseInt(hex[1], 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+  const parts = t.split(',').map((p) => Number(p.trim()));
+  return parts.length === 3 && parts.every((p) => Number.isFinite(p) && p >= 0 && p <= 255) ? [parts[0], parts[1], parts[2]] : null;
+}
+
+const toHex = (rgb: readonly number[]) => '#' + rgb.map((c) => Math.round(c).toString(16).padStart(2, '0')).join('');
+
+function luminance(rgb: readonly number[]): number {
+  const [r, g, b] = rgb.map((c) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * A heat-map cell's colours: the heat colour at `alpha` laid over the panel, as an opaque hex
+ * background, and of the candidate text colours the one with the most contrast on it (the theme's
+ * text on pale cells, its opposite on saturated ones), so every count stays readable (WCAG AA). With
+ * pure black and white among the candidates, every background gets at least 4.58:1.
+ */
+export function heatCellColors(heat: readonly number[], alpha: number, panel: readonly number[], texts: readonly (readonly number[])[]): { background: string; color: string } {
+  const a = Math.min(1, Math.max(0, alpha));
+  const bg = heat.map((c, i) => c * a + panel[i] * (1 - a));
+  const lb = luminance(bg);
+  let best = texts[0];
+  let bestRatio = 0;
+  for (const t of texts) {
+    const lt = luminance(t);
+    const ratio = (Math.max(lb, lt) + 0.05) / (Math.min(lb, lt) + 0.05);
+    if (ratio > bestRatio) {
+      best = t;
+      bestRatio = ratio;
+    }
+  }
+  return { background: toHex(bg), color: toHex(best) };
+}

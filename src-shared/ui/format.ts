@@ -68,3 +68,40 @@ export function formatTime(ms: number | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/**
+ * A class probability for a caption: one decimal, and never rounded up to a certainty it is not
+ * (0.9957 → "99.6%", 0.99996 → ">99.9%", exactly 1 → "100%"), nor down to an impossibility
+ * (0.00004 → "<0.1%").
+ */
+export function formatProbability(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  if (p >= 1) return '100%';
+  if (p <= 0) return '0%';
+  if (p > 0.999) return '>99.9%';
+  if (p < 0.001) return '<0.1%';
+  return `${(Math.floor(p * 1000 + 0.5) / 10).toFixed(1)}%`;
+}
+
+/**
+ * Where a checkpoint stands. `epoch` counts completed epochs and `iteration` is global, so a stop
+ * in the middle of epoch 2 (epoch 1 done, iteration 490 of 295 per epoch) is "epoch 2, iteration
+ * 195 of 295 (mid-epoch)". Without the iterations per epoch, the global iteration is all we say.
+ */
+export function formatCheckpointPlace(epoch: number, iteration: number, itersPerEpoch: number | null): string {
+  if (itersPerEpoch && itersPerEpoch > 0) {
+    const inEpoch = iteration - epoch * itersPerEpoch;
+    if (inEpoch > 0 && inEpoch < itersPerEpoch) return `epoch ${epoch + 1}, iteration ${inEpoch} of ${itersPerEpoch} (mid-epoch, ${iteration.toLocaleString('en-US')} in all)`;
+    if (inEpoch === 0) return epoch === 0 ? 'start (iteration 0)' : `end of epoch ${epoch} (iteration ${iteration.toLocaleString('en-US')})`;
+  }
+  return `after epoch ${epoch}, iteration ${iteration.toLocaleString('en-US')} in all`;
+}
+
+/**
+ * A run's duration as of `now`: the API's figure, plus the time since it was fetched while the run
+ * is still running (so a header ticks between refreshes).
+ */
+export function liveDurationMs(durationMs: number | null, running: boolean, fetchedAt: number, now: number): number | null {
+  if (durationMs === null) return null;
+  return running ? durationMs + Math.max(0, now - fetchedAt) : durationMs;
+}

@@ -76,3 +76,34 @@ export function sweepPreview(base: RunConfig, axes: readonly SweepAxis[]): GridR
     throw e;
   }
 }
+
+export interface SweepCost {
+  runs: number;
+  epochs: number;
+  /** Training images the whole sweep goes through (before validation and test passes). */
+  images: number;
+}
+
+/** What a grid of configs costs on a dataset with `trainCount` training images. */
+export function sweepCost(configs: readonly RunConfig[], trainCount: number): SweepCost {
+  let epochs = 0;
+  let images = 0;
+  for (const c of configs) {
+    epochs += c.epochs;
+    const available = Math.max(0, trainCount - c.validationSize);
+    images += c.epochs * (c.trainSubset > 0 ? Math.min(c.trainSubset, available) : available);
+  }
+  return { runs: configs.length, epochs, images };
+}
+
+/** The confirmation a sweep asks for: how many runs, epochs and images, and a rough time range. */
+export function sweepConfirmText(cost: SweepCost, slowImagesPerSecond = 4000, fastImagesPerSecond = 8000): string {
+  const minutes = (rate: number) => Math.max(1, Math.round(cost.images / rate / 60));
+  const lo = minutes(fastImagesPerSecond);
+  const hi = minutes(slowImagesPerSecond);
+  return (
+    `This queues ${cost.runs} run${cost.runs === 1 ? '' : 's'} with ${cost.epochs} epoch${cost.epochs === 1 ? '' : 's'} in all ` +
+    `(${cost.images.toLocaleString('en-US')} training images). At ${slowImagesPerSecond.toLocaleString('en-US')}–${fastImagesPerSecond.toLocaleString('en-US')} images/s ` +
+    `that is roughly ${lo === hi ? `${lo}` : `${lo}–${hi}`} minute${hi === 1 ? '' : 's'} of training. Runs train in the background and can be stopped.`
+  );
+}

@@ -18,7 +18,7 @@ describe('contract parsers', () => {
   it('names every method once, with a description, and every event', () => {
     expect(new Set(METHOD_NAMES).size).toBe(METHOD_NAMES.length);
     for (const m of METHOD_NAMES) expect(contract[m].description.length).toBeGreaterThan(10);
-    expect([...EVENT_NAMES].sort()).toEqual(['runChanged', 'runEpoch', 'runProgress', 'runStatus']);
+    expect([...EVENT_NAMES].sort()).toEqual(['queueStatus', 'runChanged', 'runEpoch', 'runProgress', 'runStatus']);
   });
 
   it('accepts good input and fills defaults', () => {

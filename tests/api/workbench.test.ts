@@ -237,6 +237,7 @@ describe('workbench API: bad input changes nothing', () => {
       ['exportRun', { id: 999_999 }, /No run/],
       ['exportRun', { id: runA.id, format: 'pdf' }, /format must be one of json, csv/],
       ['exportCheckpoint', { id: 999_999 }, /No checkpoint/],
+      ['getQueueStatus', { url: 'redis://x' }, /no parameters/],
     ];
     const covered = new Set(cases.map((c) => c[0]));
     for (const m of METHOD_NAMES) expect(covered.has(m), `bad-input case for ${m}`).toBe(true);

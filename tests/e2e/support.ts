@@ -72,3 +72,29 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header would show mid-page
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Polls fn until it returns something truthy (or throws after timeoutMs). */
+export async function until<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The document and every scroll container the page marks (tables, cards) fit the window's width. */
+export async function sidewaysOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page ${doc.scrollWidth} > ${doc.clientWidth}`);
+    for (const el of document.querySelectorAll<HTMLElement>('main *')) {
+      const cs = getComputedStyle(el);
+      if ((cs.overflowX === 'auto' || cs.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1) out.push(`${el.className || el.tagName} ${el.scrollWidth} > ${el.clientWidth}`);
+      if (el.classList.contains('panel') && el.getBoundingClientRect().right > doc.clientWidth + 1) out.push(`panel out of the window: ${el.textContent?.slice(0, 40)}`);
+    }
+    return out;
+  });
+}

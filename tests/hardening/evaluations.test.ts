@@ -18,6 +18,9 @@ beforeAll(async () => {
   expect(await waitForStatus(wb, run.id, ['completed'])).toBe('completed');
   runId = run.id;
   checkpointId = (await wb.api.listCheckpoints({ runId })).at(-1)!.id;
+  // The run's thread goes back to the budget once its worker has exited (just after 'completed').
+  await wb.supervisor.settled(runId);
+  expect(wb.supervisor.threadsInUse()).toBe(0);
 });
 afterAll(async () => {
   await wb?.close();

@@ -35,6 +35,6 @@ describe('layer rules (eslint.config.js)', () => {
   it('allows what the layers may do', async () => {
     expect(await messagesFor('src-main/runs/supervisor.ts', "import { openStore } from '../store/index';\nexport const o = openStore;\n")).toEqual([]);
     expect(await messagesFor('src-main/runs/thread-executor.ts', "import { Worker } from 'node:worker_threads';\nexport const w = Worker;\n")).toEqual([]);
-    expect(await messagesFor('src-renderer/src/api.ts', "import { contract } from '../../src-shared/contract';\nexport const c = contract;\n")).toEqual([]);
+    expect(await messagesFor('src-renderer/src/api.ts', "import { contract } from '@shared/contract';\nexport const c = contract;\n")).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../../src-shared/config';
-import type { EventMap, EventName } from '../../src-shared/contract';
+import { EVENT_NAMES, type EventMap, type EventName } from '../../src-shared/contract';
 import { loadMnist } from '../../src-main/data/mnist';
 import type { Workbench } from '../../src-main/api/workbench';
 
@@ -61,7 +61,7 @@ export function tinyConfig(dataset: string, over: Partial<RunConfig> = {}): Part
 /** Records every event of a workbench, in order. */
 export function recordEvents(wb: Workbench): { all: { name: EventName; payload: EventMap[EventName] }[]; of<K extends EventName>(name: K): EventMap[K][] } {
   const all: { name: EventName; payload: EventMap[EventName] }[] = [];
-  for (const name of ['runProgress', 'runStatus', 'runEpoch', 'runChanged'] as const) {
+  for (const name of EVENT_NAMES) {
     wb.events.on(name, (payload) => all.push({ name, payload }));
   }
   return { all, of: <K extends EventName>(name: K) => all.filter((e) => e.name === name).map((e) => e.payload as EventMap[K]) };

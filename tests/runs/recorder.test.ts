@@ -9,19 +9,25 @@ import { StoreError, type RunRecord, type RunWriter } from '../../src-main/store
 
 type Failure = Error | null;
 
-function fakeWriter(fail: { append?: Failure; epoch?: Failure; finish?: Failure } = {}) {
+/** A stand-in writer that keeps the run's position as the store would. */
+function fakeWriter(fail: { append?: Failure; epoch?: Failure; finish?: Failure } = {}, start = { epoch: 0, iteration: 0 }) {
   const calls: string[] = [];
+  const pos = { ...start, lastCheckpoint: null as { id: number; iteration: number; evaluated: boolean } | null };
   const writer: RunWriter = {
     runId: 7,
     owner: 'box/1/ab',
     renew: () => calls.push('renew'),
     appendIterationLosses: (l) => {
       if (fail.append) throw fail.append;
-      calls.push(`append ${l.length}`);
+      calls.push(`append ${l.map((x) => x.iteration).join(',')}`);
+      pos.iteration = l.at(-1)!.iteration;
     },
     recordEpoch: (r) => {
       if (fail.epoch) throw fail.epoch;
       calls.push(`epoch ${r.metrics.epoch}`);
+      if (r.losses?.length) pos.iteration = r.losses.at(-1)!.iteration;
+      pos.epoch = r.metrics.epoch;
+      if (r.checkpoint) pos.lastCheckpoint = { id: 11, iteration: pos.iteration, evaluated: false };
       return { checkpointId: r.checkpoint ? 11 : null };
     },
     recordCheckpoint: () => {
@@ -30,8 +36,16 @@ function fakeWriter(fail: { append?: Failure; epoch?: Failure; finish?: Failure 
     },
     recordEvaluation: () => {
       calls.push('evaluation');
+      pos.lastCheckpoint!.evaluated = true;
       return {} as ReturnType<RunWriter['recordEvaluation']>;
     },
+    rewind: (iteration) => {
+      calls.push(`rewind ${iteration}`);
+      pos.iteration = iteration;
+      pos.epoch = Math.floor(iteration / 3);
+    },
+    setTrainedOn: (text) => calls.push(`trained on ${text}`),
+    position: () => ({ ...pos }),
     finish: (status, details) => {
       if (fail.finish) throw fail.finish;
       calls.push(`finish ${status}`);
@@ -48,7 +62,6 @@ function recorder(writer: RunWriter) {
     emit: (name, payload) => events.push({ name, payload }),
     epochs: 3,
     datasetHash: 'h'.repeat(64),
-    startCheckpointId: null,
     stopRequested: () => false,
   });
   return { r, events };
@@ -56,7 +69,7 @@ function recorder(writer: RunWriter) {
 
 const metrics = { epoch: 1, trainAccuracy: 0.5, trainLoss: 1, valAccuracy: 0.5, valLoss: 1, learningRate: 0.001, meanIterationLoss: 1, durationMs: 1, imagesPerSecond: 1 };
 const progress: WorkerMessage = { type: 'progress', losses: [{ iteration: 1, epoch: 1, loss: 2 }], epoch: 1, iteration: 1, iterationInEpoch: 1, itersPerEpoch: 3, loss: 2, learningRate: 0.001, imagesPerSecond: 10, etaSeconds: 5 };
-const epoch: WorkerMessage = { type: 'epoch', losses: [], metrics, checkpoint: { epoch: 1, iteration: 3, formatVersion: 1, data: new Uint8Array(4) } };
+const epoch: WorkerMessage = { type: 'epoch', losses: [{ iteration: 2, epoch: 1, loss: 2 }, { iteration: 3, epoch: 1, loss: 2 }], metrics, checkpoint: { epoch: 1, iteration: 3, formatVersion: 1, data: new Uint8Array(4) } };
 const full = new Error('database or disk is full');
 
 describe('RunRecorder', () => {
@@ -69,6 +82,7 @@ describe('RunRecorder', () => {
     expect(r.onMessage({ type: 'evaluation', evaluation: { count: 1, accuracy: 1, loss: 0, confusion: new Int32Array(100), labels: new Uint8Array(1), predicted: new Uint8Array(1), probabilities: new Float32Array(10) } })).toEqual({ kind: 'continue' });
     expect(r.onMessage({ type: 'done' })).toEqual({ kind: 'ended', status: 'completed', recorded: true });
     expect(calls).toEqual(['append 1', 'epoch 1', 'evaluation', 'finish completed']);
+    expect(r.done).toBe(true);
     expect(events.map((e) => e.name)).toEqual(['runProgress', 'runEpoch', 'runStatus']);
     expect(events[0].payload).toMatchObject({ runId: 7, epochs: 3, iteration: 1, itersPerEpoch: 3, loss: 2 });
     expect(r.onMessage(progress)).toEqual({ kind: 'continue' }); // nothing after the end
@@ -120,5 +134,23 @@ describe('RunRecorder', () => {
     r.onMessage(progress);
     expect(r.onExit('The training worker exited unexpectedly (exit code 1) in epoch 1.')).toMatchObject({ kind: 'ended', status: 'failed' });
     expect(calls).toEqual(['append 1', 'finish failed']);
+  });
+
+  it('replayed messages (a coordinator re-reading an agent\'s stream) are not recorded twice', () => {
+    const { writer, calls } = fakeWriter();
+    const { r, events } = recorder(writer);
+    for (const m of [progress, epoch, progress, epoch]) r.onMessage(m);
+    r.onMessage({ type: 'evaluation', evaluation: { count: 1, accuracy: 1, loss: 0, confusion: new Int32Array(100), labels: new Uint8Array(1), predicted: new Uint8Array(1), probabilities: new Float32Array(10) } });
+    r.onMessage({ type: 'evaluation', evaluation: { count: 1, accuracy: 1, loss: 0, confusion: new Int32Array(100), labels: new Uint8Array(1), predicted: new Uint8Array(1), probabilities: new Float32Array(10) } });
+    expect(calls).toEqual(['append 1', 'epoch 1', 'evaluation']);
+    expect(events.filter((e) => e.name === 'runEpoch')).toHaveLength(1);
+  });
+
+  it('a task that starts again from an earlier checkpoint rewinds the record first, and says where it trains', () => {
+    const { writer, calls } = fakeWriter({}, { epoch: 2, iteration: 8 });
+    const { r } = recorder(writer);
+    r.onMessage({ type: 'ready', datasetHash: 'h'.repeat(64), backend: 'wasm', epoch: 1, iteration: 3, itersPerEpoch: 3, where: 'agent b on host-2, 1 thread' });
+    expect(calls).toEqual(['rewind 3', 'trained on agent b on host-2, 1 thread']);
+    expect(r.onMessage({ type: 'ready', datasetHash: 'h'.repeat(64), backend: 'wasm', epoch: 3, iteration: 9, itersPerEpoch: 3 })).toMatchObject({ kind: 'ended', status: 'failed' });
   });
 });

@@ -37,6 +37,7 @@ export const SAMPLE_PARAMS: Record<MethodName, unknown> = {
   predictImage: { checkpointIds: [1, 2], image: { pixels: new Uint8Array(784).fill(7) } },
   saliency: { checkpointId: 1, image: { split: 'test', index: 0 }, target: 4, versus: 9 },
   exportOnnx: { checkpointId: 1 },
+  getQueueStatus: undefined,
 };
 
 /** Params each method must refuse, with a fragment of the message. */
@@ -75,4 +76,5 @@ export const BAD_PARAMS: Record<MethodName, [unknown, RegExp]> = {
   predictImage: [{ checkpointIds: [1, 2, 3, 4, 5, 6, 7, 8, 9], image: { split: 'test', index: 0 } }, /checkpointIds must hold between 1 and 8/],
   saliency: [{ checkpointId: 1, image: { split: 'test', index: 0 }, target: 3, versus: 3 }, /versus must differ/],
   exportOnnx: [{ checkpointId: 'x' }, /checkpointId must be a whole number/],
+  getQueueStatus: [{ url: 'x' }, /no parameters/],
 };

@@ -38,6 +38,7 @@ describe('chart datasets', () => {
     expect(f.borderColor).toBe('hsl(10 70% 50% / 0.25)');
     expect(f.borderDash).toEqual([6, 4]);
     expect(withAlpha('#fff', 0.5)).toBe('#fff');
+    expect(withAlpha('#1f6fc5', 0.25)).toBe('#1f6fc540');
   });
 
   it('top-k probabilities', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { heatIntensities, rowNormalize } from '../../src-shared/ui/confusion';
+import { heatCellColors, heatIntensities, parseRgb, rowNormalize } from '../../src-shared/ui/confusion';
 
 const matrix = (n: number) => fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: n * n, maxLength: n * n });
 
@@ -41,5 +41,34 @@ describe('confusion transforms', () => {
         }
       }),
     );
+  });
+});
+
+describe('heat-map cell colours', () => {
+  const contrast = (a: string, b: string) => {
+    const l = (h: string) => {
+      const v = parseInt(h.slice(1), 16);
+      return [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4)).reduce((s, c, i) => s + c * [0.2126, 0.7152, 0.0722][i], 0);
+    };
+    const [x, y] = [l(a), l(b)];
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  };
+  it('keep every count readable from pale to saturated, in both themes', () => {
+    const themes = [
+      { heat: parseRgb('37, 99, 201')!, panel: parseRgb('#ffffff')!, texts: [parseRgb('#1c1d21')!, parseRgb('#000000')!, parseRgb('#ffffff')!] },
+      { heat: parseRgb('91, 147, 240')!, panel: parseRgb('#1f2126')!, texts: [parseRgb('#e6e7ea')!, parseRgb('#000000')!, parseRgb('#ffffff')!] },
+      { heat: parseRgb('240, 106, 99')!, panel: parseRgb('#1f2126')!, texts: [parseRgb('#e6e7ea')!, parseRgb('#000000')!, parseRgb('#ffffff')!] },
+    ];
+    for (const t of themes)
+      for (let a = 0; a <= 1.0001; a += 0.05) {
+        const c = heatCellColors(t.heat, a, t.panel, t.texts);
+        expect(contrast(c.background, c.color), `${c.color} on ${c.background}`).toBeGreaterThanOrEqual(4.5);
+      }
+  });
+  it('parse both colour notations', () => {
+    expect(parseRgb('#0a0b0c')).toEqual([10, 11, 12]);
+    expect(parseRgb('#fff')).toEqual([255, 255, 255]); // as a minified stylesheet writes #ffffff
+    expect(parseRgb(' 1, 2 ,3 ')).toEqual([1, 2, 3]);
+    expect(parseRgb('blue')).toBeNull();
   });
 });

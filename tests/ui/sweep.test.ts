@@ -55,3 +55,16 @@ describe('sweep builder', () => {
     expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/"batchSize":500.*larger than the training subset/) });
   });
 });
+
+describe('sweep cost', () => {
+  it('counts runs, epochs and training images, and says so before launch', async () => {
+    const { sweepCost, sweepConfirmText } = await import('../../src-shared/ui/sweep');
+    const { DEFAULT_CONFIG } = await import('../../src-shared/config');
+    const four = [50, 100, 200, 500].map((batchSize) => ({ ...DEFAULT_CONFIG, epochs: 40, batchSize }));
+    const cost = sweepCost(four, 60_000);
+    expect(cost).toEqual({ runs: 4, epochs: 160, images: 160 * 59_000 });
+    expect(sweepConfirmText(cost)).toMatch(/^This queues 4 runs with 160 epochs in all \(9,440,000 training images\)\. .*roughly 20–39 minutes/);
+    expect(sweepCost([{ ...DEFAULT_CONFIG, epochs: 2, trainSubset: 1000 }], 60_000).images).toBe(2000);
+    expect(sweepConfirmText({ runs: 1, epochs: 1, images: 1000 })).toMatch(/1 run with 1 epoch .*roughly 1 minute of/);
+  });
+});

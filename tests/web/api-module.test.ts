@@ -1,5 +1,6 @@
 // The renderer's api module: the preload bridge when present, the HTTP client otherwise; the
-// token read from the page URL (then removed from it) or from this tab's session storage.
+// token read from the page URL (and kept there, so a copied address opens) or from this tab's
+// session storage (then put back into the address bar).
 import { describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../../src-shared/contract';
 import { CLIENT_KEYS, type WorkbenchClient } from '../../src-shared/wire';
@@ -32,14 +33,14 @@ describe('renderer api module', () => {
     for (const name of METHOD_NAMES) expect(typeof client[name]).toBe('function');
   });
 
-  it('takes the token from the URL, stores it for reloads and removes it from the address bar', () => {
+  it('takes the token from the URL, stores it for reloads and keeps it in the address bar (a copied URL opens)', () => {
     const f = fakeGlobals('?token=s3cret&x=1');
     expect(readToken(f.g)).toBe('s3cret');
     expect(f.storage.get('workbench-token')).toBe('s3cret');
-    expect(f.replaced).toEqual(['/?x=1#/runs']);
-    const reload = fakeGlobals('', 's3cret');
+    expect(f.replaced).toEqual([]);
+    const reload = fakeGlobals('?x=1', 's3cret');
     expect(readToken(reload.g)).toBe('s3cret');
-    expect(reload.replaced).toEqual([]);
+    expect(reload.replaced).toEqual(['/?x=1&token=s3cret#/runs']);
     expect(readToken(fakeGlobals('').g)).toBe('');
     expect(readToken({})).toBe('');
   });

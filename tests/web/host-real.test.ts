@@ -83,6 +83,7 @@ const CASES: Record<MethodName, Case> = {
   listPredictions: { params: async () => ({ evaluationId: (await wb.api.getEvaluation({ runId: done.id })).id, correct: false, sort: 'confidence-desc', limit: 5 }), readOnly: true },
   getImages: { params: () => ({ dataset: 'mnist', split: 'test', indices: [0, 9999] }), readOnly: true, check: (v) => expect((v as { pixels: Uint8Array }).pixels).toHaveLength(2 * 28 * 28) },
   listDatasets: { params: () => undefined, readOnly: true },
+  getQueueStatus: { params: () => undefined, readOnly: true, check: (v) => expect(v).toBeNull() },
   compareRuns: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true },
   exportRun: { params: () => ({ id: done.id, format: 'csv' }), readOnly: true, check: (v) => expect((v as { bytes: Uint8Array }).bytes).toBeInstanceOf(Uint8Array) },
   exportCheckpoint: { params: async () => ({ id: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: true },

@@ -1,11 +1,13 @@
 // The compare view's data: the API's comparison (config differences, final metrics, A − B
 // confusion and misclassified sets), every run's metrics for the overlaid curves, the first two
-// runs' evaluations, and their mistakes (for the galleries' captions).
+// runs' evaluations, and their mistakes (for the galleries' captions); colours and file names.
 import { computed, shallowRef, watch } from 'vue';
-import type { Comparison, EvaluationDetail, PredictionRow, RunMetrics } from '../../../src-shared/contract';
-import { runColors } from '../../../src-shared/ui/colors';
+import type { Comparison, EvaluationDetail, PredictionRow, RunMetrics } from '@shared/contract';
+import { positionColors } from '@shared/ui/colors';
+import { compareFileBase } from '@shared/ui/exportNames';
 import { api } from '../api';
 import { useAsync } from './async';
+import { useTheme } from './theme';
 
 async function allMistakes(evaluationId: number): Promise<Map<number, PredictionRow>> {
   const out = new Map<number, PredictionRow>();
@@ -37,6 +39,9 @@ export function useCompare(ids: () => number[]) {
   }
   watch(() => ids().join(','), () => void load(), { immediate: true });
 
-  const colors = computed(() => runColors(ids()));
-  return { comparison, metrics, evaluations, mistakes, colors, load };
+  // Colours by position in the comparison (A, B, …), so no two runs of one view look alike.
+  const { theme } = useTheme();
+  const colors = computed(() => positionColors(ids(), theme.value));
+  const fileBase = computed(() => compareFileBase(ids()));
+  return { comparison, metrics, evaluations, mistakes, colors, fileBase, load };
 }

@@ -9,8 +9,10 @@ export interface GalleryItem {
   index: number;
   /** Big caption, e.g. "4 → 9". */
   title: string;
-  /** Small lines, e.g. "confidence 87.10%", "top 3: 9 87% · 4 12% · 7 1%". */
+  /** Small lines, e.g. "confidence 87.10%". */
   lines: string[];
+  /** Short facts shown as unbreakable chips, e.g. the top 3 classes "9 87.1%", "4 12.0%". */
+  chips?: { label: string; text: string }[];
 }
 
 export interface Digit {

@@ -1,7 +1,7 @@
 // Event subscriptions tied to a component's life: subscribed on mount, unsubscribed on unmount.
 import { onBeforeUnmount, onMounted } from 'vue';
 import { api } from '../api';
-import type { AllEventMap, AnyEventName } from '../../../src-shared/wire';
+import type { AllEventMap, AnyEventName } from '@shared/wire';
 
 export function useEvent<E extends AnyEventName>(name: E, fn: (payload: AllEventMap[E]) => void): void {
   let off: (() => void) | null = null;

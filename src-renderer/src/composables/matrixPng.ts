@@ -1,6 +1,6 @@
 // Draws a confusion matrix (counts or fractions, optionally signed) onto a canvas for PNG export,
 // with the same colours as the on-screen heat map.
-import { heatIntensities } from '../../../src-shared/ui/confusion';
+import { heatIntensities } from '@shared/ui/confusion';
 import { cssVar } from './theme';
 import { downloadCanvasPng } from './download';
 

@@ -1,9 +1,9 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
 import { computed, reactive, ref, watch } from 'vue';
-import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '../../../src-shared/config';
-import type { DatasetRow, RunRow } from '../../../src-shared/contract';
-import { matchingPreset, parseForm, textsOf, type FormTexts } from '../../../src-shared/ui/form';
+import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '@shared/config';
+import type { DatasetRow, RunRow } from '@shared/contract';
+import { matchingPreset, parseForm, textsOf, type FormTexts } from '@shared/ui/form';
 import { api } from '../api';
 import { messageOf, useAsync } from './async';
 
@@ -16,6 +16,8 @@ export function useNewRun() {
   const launching = ref(false);
   const launchError = ref<string | null>(null);
   const datasets = useAsync<DatasetRow[]>(() => api.listDatasets(undefined));
+  const clonedFrom = ref<{ id: number; name: string } | null>(null);
+  const cloneError = ref<string | null>(null);
 
   const parsed = computed(() => parseForm(texts));
   const errorCount = computed(() => Object.keys(parsed.value.errors).length);
@@ -46,6 +48,19 @@ export function useNewRun() {
     applyConfig(presetConfig(id));
     const p = PRESETS.find((x) => x.id === id);
     if (p) name.value = p.title;
+  }
+  /** "Clone and edit": the form takes a run's full config, its name (as a copy) and its tags. */
+  async function cloneFrom(id: number): Promise<void> {
+    cloneError.value = null;
+    try {
+      const run = await api.getRun({ id });
+      applyConfig(run.config);
+      name.value = `${run.name} (copy)`.slice(0, 200);
+      tags.value = run.tags.join(', ');
+      clonedFrom.value = { id: run.id, name: run.name };
+    } catch (e) {
+      cloneError.value = messageOf(e);
+    }
   }
   function tagList(): string[] {
     return tags.value.split(',').map((t) => t.trim()).filter((t) => t !== '');
@@ -88,5 +103,5 @@ export function useNewRun() {
     return guarded(() => api.createSweep({ base, grid, ...(name.value.trim() ? { name: name.value.trim() } : {}), tags: tagList() }));
   }
 
-  return { texts, name, tags, presetId, ignoredNote, slowHint, parsed, errorCount, launching, launchError, datasets, applyPreset, applyConfig, launch, reproduceReport, launchSweep };
+  return { texts, name, tags, presetId, ignoredNote, slowHint, parsed, errorCount, launching, launchError, datasets, clonedFrom, cloneError, applyPreset, applyConfig, cloneFrom, launch, reproduceReport, launchSweep };
 }

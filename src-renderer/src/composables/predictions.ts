@@ -1,9 +1,9 @@
 // The misclassified gallery's state: filters (true class, predicted class, wrong only), sort by
 // confidence, paging; fetches a page of predictions and then their digits.
 import { reactive, ref, shallowRef, watch } from 'vue';
-import type { PredictionQuery, PredictionRow, PredictionSort } from '../../../src-shared/contract';
-import { topK } from '../../../src-shared/ui/chartData';
-import { formatPercent } from '../../../src-shared/ui/format';
+import type { PredictionQuery, PredictionRow, PredictionSort } from '@shared/contract';
+import { topK } from '@shared/ui/chartData';
+import { formatProbability } from '@shared/ui/format';
 import { api } from '../api';
 import { messageOf } from './async';
 import { loadDigits, type Digit, type GalleryItem } from './digits';
@@ -11,10 +11,8 @@ import { loadDigits, type Digit, type GalleryItem } from './digits';
 export const GALLERY_PAGE = 48;
 
 export function galleryItem(p: PredictionRow): GalleryItem {
-  const top = topK(p.probabilities, 3)
-    .map((t) => `${t.label} ${Math.round(t.p * 100)}%`)
-    .join(' · ');
-  return { index: p.index, title: `${p.label} → ${p.predicted}`, lines: [`confidence ${formatPercent(p.confidence)}`, `top 3: ${top}`] };
+  const chips = topK(p.probabilities, 3).map((t) => ({ label: `class ${t.label}, probability ${formatProbability(t.p)}`, text: `${t.label}: ${formatProbability(t.p)}` }));
+  return { index: p.index, title: `${p.label} → ${p.predicted}`, lines: [`confidence ${formatProbability(p.confidence)}`], chips };
 }
 
 export function usePredictions(evaluationId: () => number | null, dataset: () => string) {

@@ -2,7 +2,7 @@
 // its metrics, checkpoints and latest test evaluation, refreshed on the host's events (throttled,
 // so a training run never floods the page) and the actions on it.
 import { computed, onBeforeUnmount, watch } from 'vue';
-import type { CheckpointRow, EvaluationDetail, RunMetrics, RunRow } from '../../../src-shared/contract';
+import type { CheckpointRow, EvaluationDetail, RunMetrics, RunRow } from '@shared/contract';
 import { api } from '../api';
 import { useAsync } from './async';
 import { throttle, useEvent } from './liveEvents';

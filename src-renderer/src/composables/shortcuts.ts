@@ -1,5 +1,7 @@
 // Keyboard shortcuts: one global listener; views register their own keys while mounted. Keys are
-// ignored while typing in a field (except Escape). The list feeds the '?' help overlay.
+// ignored while typing in a field (except Escape and those marked inInputs). Every shortcut is
+// described once in SHORTCUTS, so the '?' help lists them all, grouped by where they work, the
+// current view's first (Ctrl+Enter used to be missing from the help anywhere but New run).
 import { onBeforeUnmount, onMounted, reactive } from 'vue';
 
 export interface Shortcut {
@@ -8,6 +10,33 @@ export interface Shortcut {
   run: () => void;
   /** Also fire while focus is in an input. */
   inInputs?: boolean;
+}
+
+export interface ShortcutDoc {
+  key: string;
+  description: string;
+  where: 'Everywhere' | 'Runs' | 'New run' | 'Run';
+  inInputs?: boolean;
+}
+
+export const SHORTCUTS = {
+  help: { key: '?', description: 'Show this help', where: 'Everywhere' },
+  goRuns: { key: 'r', description: 'Go to Runs', where: 'Everywhere' },
+  goNew: { key: 'n', description: 'New run', where: 'Everywhere' },
+  compare: { key: 'c', description: 'Compare the selected runs', where: 'Everywhere' },
+  search: { key: '/', description: 'Search runs', where: 'Runs' },
+  nextPage: { key: 'ArrowRight', description: 'Next page', where: 'Runs' },
+  prevPage: { key: 'ArrowLeft', description: 'Previous page', where: 'Runs' },
+  launch: { key: 'mod+Enter', description: 'Launch the run (also while typing in a field)', where: 'New run', inInputs: true },
+  tabTraining: { key: '1', description: 'Training tab', where: 'Run' },
+  tabTest: { key: '2', description: 'Test results tab', where: 'Run' },
+  tabConfig: { key: '3', description: 'Config & checkpoints tab', where: 'Run' },
+  stop: { key: 's', description: 'Stop the run', where: 'Run' },
+} as const satisfies Record<string, ShortcutDoc>;
+
+/** A described shortcut with what it does. */
+export function shortcut(doc: ShortcutDoc, run: () => void): Shortcut {
+  return { key: doc.key, description: doc.description, run, ...(doc.inInputs ? { inInputs: true } : {}) };
 }
 
 const active = reactive<Shortcut[]>([]);

@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { api } from '../api';
-import type { EventMap } from '../../../src-shared/contract';
+import type { EventMap } from '@shared/contract';
 
 export type Progress = EventMap['runProgress'];
 

@@ -1,0 +1,33 @@
+// The datasets runs can use, listed once per session: the charts need a dataset's training-set size
+// to place iterations on the epoch and time axes.
+import { defineStore } from 'pinia';
+import { shallowRef } from 'vue';
+import type { DatasetRow, RunRow } from '@shared/contract';
+import { itersPerEpochOf } from '@shared/ui/xAxis';
+import { api } from '../api';
+
+export const useDatasetsStore = defineStore('datasets', () => {
+  const rows = shallowRef<DatasetRow[] | null>(null);
+  let pending: Promise<void> | null = null;
+
+  function load(): Promise<void> {
+    pending ??= api.listDatasets(undefined).then(
+      (r) => {
+        rows.value = r;
+      },
+      () => {
+        pending = null; // try again next time; charts fall back to the iteration axis meanwhile
+      },
+    );
+    return pending;
+  }
+
+  /** Iterations per epoch of a run, or null while its dataset is unknown. */
+  function itersPerEpoch(run: Pick<RunRow, 'config'>): number | null {
+    void load();
+    const d = rows.value?.find((x) => x.id === run.config.dataset);
+    return d ? itersPerEpochOf(run.config, d.trainCount) : null;
+  }
+
+  return { rows, load, itersPerEpoch };
+});
