@@ -48,6 +48,9 @@ export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mod
   const sample = trainer.split.trainEval.subarray(0, Math.min(HEALTH_SAMPLE, trainer.split.trainEval.length));
   const monitor: HealthMonitor = createHealthMonitor(dataset.train, sample, trainer.normalization);
   const validation = validationSet(trainer, dataset.train);
+  // One untimed pass first: the probe's first call pays ~0.2–0.5 s of JIT warm-up, which would
+  // otherwise land in the first epoch's record and tilt the 'auto' decision taken on it.
+  monitor.relus(trainer.params);
   // The parameters at the previous epoch's end. A worker that starts mid-epoch (a resume from a
   // stop checkpoint) has none, and its first record has no update ratios.
   let prev: Float32Array | null = trainer.iterationInEpoch === 0 ? trainer.params.slice() : null;
