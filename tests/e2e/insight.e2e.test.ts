@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
-import { pageErrors, shot, startStack, type Stack } from './support';
+import { axeViolations, pageErrors, shot, shotOf, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
@@ -14,16 +14,6 @@ let base: string;
 let healthy: RunRow;
 let collapsed: RunRow;
 let other: RunRow;
-
-async function until<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const done = (id: number) => until(`run ${id} to finish`, async () => {
   const r = await s.wb.api.getRun({ id });
@@ -175,9 +165,45 @@ describe('insight views in Chromium', () => {
     await sec.locator('[data-compare-epoch]').waitFor();
     await sec.locator('[data-compare-epoch]').fill('1');
     await sec.getByText('A − B at epoch 2').waitFor();
-    await sec.scrollIntoViewIfNeeded();
+    await sec.locator('[data-pick]').first().waitFor();
     await page.waitForTimeout(300);
-    await shot(page, 'insight-10-compare-timeline');
+    await shotOf(sec, 'insight-10-compare-timeline');
     expect(pageErrors(page)).toEqual([]);
   });
+
+  it('exports a checkpoint as ONNX from the checkpoint list', async () => {
+    await page.goto(`${base}#/runs/${healthy.id}?tab=config`);
+    const button = page.locator('[data-onnx]').last();
+    await button.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    expect(download.suggestedFilename()).toBe(`run-${healthy.id}-healthy-he-init-epoch-4-iteration-160.onnx`);
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`axe finds no WCAG A/AA violation nor heading skip on the insight views (${scheme})`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      const views: [string, string, string][] = [
+        ['health', `#/runs/${collapsed.id}?tab=health`, '[data-health-panel] canvas'],
+        ['timeline', `#/runs/${healthy.id}?tab=timeline`, '[data-scrubber] [data-cell]'],
+        ['layers', `#/runs/${healthy.id}?tab=layers&image=3`, '[data-layer-overview] canvas'],
+        ['draw', '#/draw', '[data-draw-empty]'],
+        ['explore', '#/explore', '[data-parallel] path'],
+      ];
+      const found: string[] = [];
+      for (const [name, hash, ready] of views) {
+        await page.goto(`${base}${hash}`);
+        await page.locator(ready).first().waitFor();
+        await page.waitForTimeout(300);
+        for (const v of await axeViolations(page)) found.push(`${name}: ${v}`);
+      }
+      // the layer view with a unit explained, the timeline with an image's history open
+      await page.goto(`${base}#/runs/${healthy.id}?tab=layers&image=3`);
+      await page.locator('[data-map="f6"] canvas').click();
+      await page.locator('[data-unit-explain]').waitFor();
+      for (const v of await axeViolations(page)) found.push(`unit explanation: ${v}`);
+      if (scheme === 'dark') await shot(page, 'insight-11-layers-dark');
+      expect(found).toEqual([]);
+      await page.emulateMedia({ colorScheme: 'light' });
+    }, 120_000);
+  }
 });
