@@ -3,6 +3,8 @@
 // for real by the workbench; the diagnosis banner and health panel, the confusion scrubber, a
 // per-image history, the layer view with a unit's computation, draw-a-digit and parallel
 // coordinates. Screenshots go to test-output/insight-*.png.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
@@ -98,6 +100,14 @@ describe('insight views in Chromium', () => {
     await page.locator('[data-saliency] canvas').nth(1).waitFor();
     await page.waitForTimeout(300);
     await shot(page, 'insight-05-layers');
+    // The same by number, for the keyboard: C1 map 2 at row 10, column 12.
+    const picker = page.locator('[data-unit-picker]');
+    await picker.getByLabel('Layer of the unit').selectOption('c1');
+    await picker.getByLabel('map').fill('2');
+    await picker.getByLabel('row').fill('10');
+    await picker.getByLabel('column').fill('12');
+    await picker.getByRole('button', { name: 'Explain' }).click();
+    await page.getByText('How C1 map 2, position (10, 12) was computed from the input').waitFor();
     expect(pageErrors(page)).toEqual([]);
   }, 180_000);
 
@@ -206,4 +216,22 @@ describe('insight views in Chromium', () => {
       await page.emulateMedia({ colorScheme: 'light' });
     }, 120_000);
   }
+
+  it('says "not recorded" for a run recorded before these records existed', async () => {
+    // What a run from before schema 4 looks like: no health, no timeline rows.
+    const db = new Database(join(s.dir, 'wb.sqlite'));
+    db.prepare('DELETE FROM epoch_health WHERE run_id = ?').run(other.id);
+    db.prepare('DELETE FROM epoch_timeline WHERE run_id = ?').run(other.id);
+    db.close();
+    await page.goto(`${base}#/runs/${other.id}?tab=health`);
+    await page.locator('[data-health-panel] [data-not-recorded]').waitFor();
+    await page.goto(`${base}#/runs/${other.id}?tab=timeline`);
+    expect(await page.locator('[data-timeline-note]').textContent()).toMatch(/^Not recorded for this run/);
+    await page.goto(`${base}#/runs/${other.id}?tab=test`);
+    await page.locator('[data-gallery-pick]').first().click();
+    await page.locator('[data-gallery-inspector] [data-not-recorded]').waitFor();
+    await page.goto(`${base}#/compare?ids=${healthy.id},${other.id}`);
+    await page.locator('[data-compare-insight] [data-not-recorded]').waitFor();
+    expect(pageErrors(page)).toEqual([]);
+  });
 });
