@@ -7,7 +7,8 @@
 // and the seams inside src-main:
 //   src-main/store     SQL lives here alone; it imports nothing of the API, the runs or the hosts
 //   runs/recorder.ts   transport-free: no worker threads (the executor's business)
-//   runs/executor.ts, runs/thread-executor.ts, runs/worker.ts, runs/scheduler.ts
+//   runs/executor.ts, runs/thread-executor.ts, runs/worker.ts, runs/pool.ts (a worker's compute
+//                      threads), runs/scheduler.ts
 //                      know nothing of the store (the recorder and the supervisor write)
 //   src-main/api       no worker threads (runs execute through the supervisor)
 import tseslint from 'typescript-eslint';
@@ -22,7 +23,7 @@ const rendererBan = { group: ['**/src-renderer/**'], message: 'This layer may no
 const nativeBan = { group: ['better-sqlite3'], message: 'SQLite lives in src-main/store only.' };
 // `@shared/…` is a renderer-only alias (Vite resolves it; Node, tsx and the main bundle do not).
 const aliasBan = { group: ['@shared', '@shared/*'], message: 'The @shared alias exists only in the renderer build: use a relative path here.' };
-const threadBan = { group: ['node:worker_threads', 'worker_threads'], message: 'Worker threads are the executor\'s business (src-main/runs/thread-executor.ts, worker.ts).' };
+const threadBan = { group: ['node:worker_threads', 'worker_threads'], message: 'Worker threads are the executor\'s business (src-main/runs/thread-executor.ts, worker.ts, and pool.ts for a worker\'s compute threads).' };
 const storeBan = { group: ['**/store/**', '../store', '**/store/index'], message: 'Executors and workers know nothing of the store: the recorder writes.' };
 const upperBan = { group: ['**/api/**', '**/runs/**', '**/web/**', '**/cli/**', '**/electron/**'], message: 'The store imports nothing of the layers above it.' };
 
@@ -88,7 +89,7 @@ export default tseslint.config(
   },
   {
     files: ['src-main/runs/**/*.ts'],
-    ignores: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts', 'src-main/runs/recorder.ts'],
+    ignores: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/pool.ts', 'src-main/runs/scheduler.ts', 'src-main/runs/recorder.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
   },
   {
@@ -96,7 +97,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, threadBan, aliasBan] }] },
   },
   {
-    files: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/scheduler.ts'],
+    files: ['src-main/runs/executor.ts', 'src-main/runs/thread-executor.ts', 'src-main/runs/worker.ts', 'src-main/runs/pool.ts', 'src-main/runs/scheduler.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [electronBan, rendererBan, nativeBan, storeBan, aliasBan] }] },
   },
   {

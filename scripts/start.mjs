@@ -5,7 +5,9 @@
 //      need; the result's ABI is checked, since a build that silently used Node's headers loads
 //      nowhere);
 //   3. the bundles (electron-vite build, when out/ is older than the sources);
-//   4. electron . with WORKBENCH_SQLITE_BINDING naming the binary from step 2.
+//   4. electron . with WORKBENCH_SQLITE_BINDING naming the binary from step 2, as production:
+//      without electron-vite dev's variables (they would load another page and turn DevTools on,
+//      src-main/electron/mode.ts) and without ELECTRON_RUN_AS_NODE (a bare Node, not the app).
 // When a step fails (typically: no network), one plain paragraph says what failed and points to
 // `npm run serve`, and the exit status is 1.
 import { spawn, spawnSync } from 'node:child_process';
@@ -143,6 +145,9 @@ function fail(step, detail) {
   process.exit(1);
 }
 
+/** Variables removed from Electron's environment so that `npm start` always runs the production app. */
+const PRODUCTION_UNSET = ['ELECTRON_RENDERER_URL', 'NODE_ENV_ELECTRON_VITE', 'ELECTRON_RUN_AS_NODE'];
+
 function main() {
   let bin;
   let binding;
@@ -159,7 +164,9 @@ function main() {
     fail('build the app bundles', lastLines(err instanceof Error ? err.message : String(err), 4));
   }
   log(`Launching Electron (${bin})…`);
-  const child = spawn(bin, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, WORKBENCH_SQLITE_BINDING: binding } });
+  const env = { ...process.env, WORKBENCH_SQLITE_BINDING: binding };
+  for (const k of PRODUCTION_UNSET) delete env[k];
+  const child = spawn(bin, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit', env });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => fail('launch Electron', err.message));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -16,6 +16,13 @@ export const MAX_TAG_LENGTH = 40;
 export const TAG_PATTERN = /^[\p{L}\p{N} ._:/-]+$/u;
 /** A dataset id: letters, digits, '.', '_', '-', starting with a letter or digit, at most 64. */
 export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/**
+ * Runs that may wait to start at once, counted in the database (so across every process that
+ * shares it: the app, a browser's host, the CLI). A sweep may queue MAX_SWEEP_RUNS in one
+ * request; five of them already make days of training on this machine. Without a cap, a client
+ * looping on createSweep filled the table with thousands of runs in a second or two.
+ */
+export const MAX_QUEUED_RUNS = 500;
 /** An error text recorded with a run. */
 export const MAX_ERROR_LENGTH = 20_000;
 

@@ -2,7 +2,8 @@
 // as queued and hands it to the supervisor; resume follows the pure plan of ../runs/resume.ts.
 
 import { autoRunName } from '../../src-shared/config';
-import type { RunRow } from '../../src-shared/contract';
+import { MAX_SWEEP_RUNS, type RunRow } from '../../src-shared/contract';
+import { MAX_QUEUED_RUNS } from '../../src-shared/limits';
 import { ApiError } from '../../src-shared/errors';
 import { interruptStaleRuns } from '../runs/recovery';
 import { planResume } from '../runs/resume';
@@ -12,6 +13,18 @@ import { APP_VERSION, ENGINE_VERSION } from './versions';
 
 export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods<'createRun' | 'createSweep' | 'stopRun' | 'resumeRun' | 'deleteRun' | 'getQueueStatus'> {
   const { store, hub, supervisor, datasets } = ctx;
+
+  /** Refuses a request that would queue `n` more runs than the caps allow, before anything is written. */
+  function admit(n: number): void {
+    if (n > MAX_SWEEP_RUNS) throw new ApiError(`One request may queue at most ${MAX_SWEEP_RUNS} runs (this one would queue ${n}).`);
+    const waiting = store.listRuns({ status: 'queued', limit: 1 }).total;
+    if (waiting + n > MAX_QUEUED_RUNS) {
+      const what = n === 1 ? 'this run was' : `these ${n} runs were`;
+      throw new ApiError(
+        `${waiting} runs are already waiting to start and at most ${MAX_QUEUED_RUNS} may wait at once, so ${what} not queued. Stop or delete some queued runs, or wait for them to start.`,
+      );
+    }
+  }
 
   /** Announces freshly created runs and queues them. */
   function queueNew(rows: RunRecord[]): RunRow[] {
@@ -38,12 +51,14 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
   return {
     createRun: ({ config, name, tags }) => {
       datasets.requireFor(config);
+      admit(1);
       const row = store.createRun({ name: name ?? autoRunName(config), config, appVersion: APP_VERSION, engineVersion: ENGINE_VERSION, tags: tags ?? [] });
       return queueNew([row])[0];
     },
 
     createSweep: ({ runs, name, tags }) => {
       for (const r of runs) datasets.requireFor(r.config);
+      admit(runs.length);
       const prefix = name ?? 'Sweep';
       const rows = store.createRuns(
         runs.map((r) => ({
@@ -84,6 +99,7 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
           throw new ApiError(`Checkpoint ${plan.checkpointId} belongs to run ${other.runId}, not run ${id}.`);
         }
         case 'continue': {
+          admit(1);
           const r = store.resumeRun(id, plan.checkpoint.id);
           hub.emit('runStatus', { runId: id, status: 'queued', error: null });
           supervisor.enqueue(id);
@@ -91,10 +107,12 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
         }
         case 'fork': {
           const cp = plan.checkpoint;
+          admit(1);
           const forked = store.createRun(newRunFrom(row, `${row.name} (from epoch ${cp.epoch}, iteration ${cp.iteration})`, { runId: id, checkpointId: cp.id }));
           return queueNew([forked])[0];
         }
         case 'restart':
+          admit(1);
           return queueNew([store.createRun(newRunFrom(row, `${row.name} (restarted)`))])[0];
       }
     },

@@ -13,6 +13,8 @@
 // Errors meant for the user (bad input, unknown ids, wrong state, an invalid dataset folder)
 // surface as ApiError with a clear message; anything else keeps its stack for the log.
 
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { METHOD_NAMES, parseParams, type MethodName, type WorkbenchApi } from '../../src-shared/contract';
 import { ApiError, errorText } from '../../src-shared/errors';
@@ -83,6 +85,11 @@ export interface Workbench {
   readonly supervisor: RunSupervisor;
 }
 
+/** Names a database in the queue's keys: the host and the file's absolute path, hashed. */
+function queueScope(dbPath: string): string {
+  return createHash('sha256').update(`${hostname()}\n${resolve(dbPath)}`).digest('hex').slice(0, 12);
+}
+
 /** Store, SQLite and dataset errors are the user's to act on: they travel as ApiError with their message. */
 function forUser(e: unknown, dbPath: string): unknown {
   const store = e instanceof StoreError ? e : sqliteStoreError(e, dbPath);
@@ -119,7 +126,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...(opts.workerPath !== undefined ? { workerPath: opts.workerPath } : {}),
     ...(opts.maxWaitingEvaluations !== undefined ? { maxWaitingEvaluations: opts.maxWaitingEvaluations } : {}),
     ...(target && opts.queue
-      ? { remote: { executor: new QueueExecutor(target), url: target.shown, mode: opts.queue.mode ?? 'queue', ...(opts.queue.maxInFlight !== undefined ? { maxInFlight: opts.queue.maxInFlight } : {}) } }
+      ? { remote: { executor: new QueueExecutor(target, { scope: queueScope(opts.dbPath) }), url: target.shown, mode: opts.queue.mode ?? 'queue', ...(opts.queue.maxInFlight !== undefined ? { maxInFlight: opts.queue.maxInFlight } : {}) } }
       : {}),
   });
   // Runs of a gone process are marked interrupted, except, with a queue, those still training on

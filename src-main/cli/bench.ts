@@ -2,7 +2,10 @@
 // inference at a batch size (default 200) on real MNIST batches, for the WebAssembly SIMD backend
 // and the plain TypeScript reference, per layer too, and (unless --no-epoch) one full training
 // epoch of the report's configuration through the solver, which is the number the speed target
-// is about. Single-threaded. docs/performance.md explains the output and holds the figures.
+// is about. Single-threaded. With --threads 1,2,… it instead trains whole epochs of a preset
+// (default: the report's) on the data-parallel backend once per thread count and prints images/s
+// per thread count, the speed-up, and whether every count trained the same bits.
+// docs/performance.md explains the output and holds the figures.
 //
 // Output (stdout), one record per line, `KIND key=value ...`, stable across versions of this
 // format (bench v1): keys are never renamed or removed, new keys may be appended.
@@ -12,6 +15,10 @@
 //   result  backend=… kind=train|infer batch=… reps=… ms_median=… ms_min=… images_per_s=… gflops=… cpu_ms_median=…
 //   layer   backend=… pass=forward|backward stage=… ms_median=… share=…   (share: % of the step)
 //   epoch   backend=… images=… batch=… wall_s=… train_s=… eval_s=… images_per_s=… cpu_s=… loss=… val_acc=…
+//   thread_epoch  threads=… epoch=… images=… batch=… train_s=… eval_s=… images_per_s=… cpu_s=… loss=… val_acc=… zero_params=… subnormal_params=…
+//   thread_run    threads=… preset=… epochs=… images_per_s=… wall_s=… cpu_s=… speedup=… identical=yes|no rss_mb=… peak_rss_mb=…
+//                 (speedup: images/s over the first thread count's; identical: the final parameters
+//                 equal the first thread count's bit for bit)
 // images_per_s and gflops are from the median wall-clock time; cpu_ms_median / cpu_s are the CPU
 // time the process used, which stays near the wall time on an idle machine and shows how much a
 // busy one (other processes on the same cores) slowed the wall-clock figures.
@@ -21,13 +28,17 @@ import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { BatchWriter, createReferenceBackend, createTrainer, normStats, initParams, Prng, type Backend, type ImageSet, type Dataset } from '../../src-shared/engine';
 import { createWasmBackend, type StageName } from '../../src-shared/engine/wasm/backend';
+import { checkThreads, MAX_THREADS } from '../../src-shared/engine/shards';
+import { FLT_MIN } from '../../src-shared/engine/ftz';
+import { createThreadedBackend } from '../runs/pool';
+import { createParallelBackend } from '../../src-shared/engine/wasm/parallel';
 import { convForward, convBackward } from '../../src-shared/engine/reference/conv';
 import { reluForward, reluBackward } from '../../src-shared/engine/reference/relu';
 import { maxpoolForward, maxpoolBackward } from '../../src-shared/engine/reference/maxpool';
 import { affineForward, affineBackward } from '../../src-shared/engine/reference/affine';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward } from '../../src-shared/engine/reference/softmax';
 import { view } from '../../src-shared/engine/layout';
-import { DEFAULT_CONFIG } from '../../src-shared/config';
+import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
 import { loadMnist } from '../data/mnist';
 
 /** GEMM-equivalent multiply-adds ×2 per image (spec.md: ~0.83 MFLOP forward, ~2.26 MFLOP a step). */
@@ -46,6 +57,14 @@ export interface BenchOptions {
   epoch: boolean;
   json: boolean;
   data: 'mnist' | 'synthetic';
+  /** --threads: train whole epochs once per thread count instead of the step benchmarks. */
+  threads?: number[];
+  /** --train-epochs: epochs per thread count (default 1). */
+  trainEpochs?: number;
+  /** --preset: the configuration of those epochs (default 'report'). */
+  preset?: string;
+  /** --set KEY=VALUE: changes to the preset's configuration (--threads only). */
+  set?: Partial<RunConfig>;
 }
 
 export const DEFAULT_BENCH: Readonly<BenchOptions> = Object.freeze({ batch: 200, reps: 20, warmup: 5, refReps: 3, backend: 'both', epoch: true, json: false, data: 'mnist' });
@@ -62,9 +81,20 @@ Times LeNet-5 training steps and inference (single-threaded) and prints one reco
   --backend B      wasm | reference | both (default both)
   --data D         mnist (real batches, default) | synthetic (seeded noise, no files needed)
   --no-epoch       skip the full training epoch (59,000 images, report configuration, wasm)
+  --threads LIST   train whole epochs on each thread count of LIST (e.g. 1,2; each 1..${MAX_THREADS})
+                   with the data-parallel backend, print images/s per count and the speed-up; skips
+                   the step benchmarks
+  --train-epochs N epochs per thread count, 1..100 (default 1; --threads only)
+  --preset ID      the configuration of those epochs (default report; --threads only):
+                   ${PRESETS.map((p) => p.id).join(', ')}
+  --set KEY=VALUE  change one setting of that configuration, e.g. --set batchSize=50 --set init=he
+                   (repeatable; run config keys as in the app; --threads only)
   --json           one JSON object instead of lines
   --help           this text
 `;
+
+/** The run settings --set may change (the dataset is always the bundled MNIST). */
+const SETTABLE = CONFIG_KEYS.filter((k) => k !== 'dataset');
 
 export type ParsedBench = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; options: BenchOptions };
 
@@ -100,6 +130,44 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBench {
       o[spec.key] = n;
       continue;
     }
+    if (flag === '--threads') {
+      const v = value();
+      if (v === undefined) return { kind: 'error', message: '--threads needs a list of thread counts, e.g. 1,2.' };
+      const counts: number[] = [];
+      for (const part of v.split(',')) {
+        const n = /^-?\d+$/.test(part.trim()) ? Number(part.trim()) : NaN;
+        try {
+          counts.push(checkThreads(n, '--threads'));
+        } catch {
+          return { kind: 'error', message: `--threads: each thread count must be a whole number between 1 and ${MAX_THREADS} (got ${JSON.stringify(part)}).` };
+        }
+      }
+      o.threads = counts;
+      continue;
+    }
+    if (flag === '--set') {
+      const v = value();
+      const at = v === undefined ? -1 : v.indexOf('=');
+      const key = at > 0 ? v!.slice(0, at) : '';
+      if (!(SETTABLE as readonly string[]).includes(key)) return { kind: 'error', message: `--set needs KEY=VALUE with KEY one of ${SETTABLE.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
+      const text = v!.slice(at + 1);
+      const kind = FIELDS[key as keyof RunConfig].kind;
+      o.set = { ...o.set, [key]: (kind === 'int' || kind === 'num') && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text };
+      continue;
+    }
+    if (flag === '--train-epochs') {
+      const v = value();
+      const n = v !== undefined && /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 1 && n <= 100)) return { kind: 'error', message: `--train-epochs must be a whole number between 1 and 100 (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
+      o.trainEpochs = n;
+      continue;
+    }
+    if (flag === '--preset') {
+      const v = value();
+      if (v === undefined || !PRESETS.some((p) => p.id === v)) return { kind: 'error', message: `--preset must be one of ${PRESETS.map((p) => p.id).join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
+      o.preset = v;
+      continue;
+    }
     if (flag === '--backend' || flag === '--data') {
       const v = value();
       const allowed = flag === '--backend' ? ['wasm', 'reference', 'both'] : ['mnist', 'synthetic'];
@@ -109,6 +177,10 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBench {
       continue;
     }
     return { kind: 'error', message: `Unknown flag ${JSON.stringify(arg)}. See --help.` };
+  }
+  if (o.set || o.preset) {
+    const checked = validateRunConfig({ ...presetConfig(o.preset ?? 'report'), ...o.set });
+    if (!checked.ok) return { kind: 'error', message: `--set: ${checked.errors.map((e) => e.message).join('; ')}` };
   }
   return { kind: 'run', options: o };
 }
@@ -259,10 +331,10 @@ function referenceStages(params: Float32Array, x: Float32Array, labels: Uint8Arr
   };
 }
 
-/** One epoch of the report's configuration (batch from the options) through the solver on the wasm backend. */
+/** One epoch of the report's configuration (batch from the options) through the solver on the wasm backend (one thread). */
 function timeEpoch(dataset: Dataset, batch: number): EpochTiming {
   const config = { ...DEFAULT_CONFIG, epochs: 1, batchSize: batch };
-  const backend = createWasmBackend(Math.max(batch, 200));
+  const backend = createParallelBackend(Math.max(batch, 200));
   const trainer = createTrainer(config, dataset.train, backend);
   const c0 = cpuMs(), t0 = performance.now();
   for (;;) {
@@ -285,7 +357,7 @@ export function runBench(o: BenchOptions, log: (line: string) => void = () => {}
   const dataset = o.data === 'mnist' || o.epoch ? loadMnist() : null;
   const { x, labels } = makeBatch(o.data, o.batch, dataset);
   const report: BenchReport = {
-    machine: { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, load1: Number(loadavg()[0].toFixed(2)) },
+    machine: machineInfo(),
     setup: { data: o.data, batch: o.batch, reps: o.reps, warmup: o.warmup, refReps: o.refReps, flopTrainPerImage: FLOP_TRAIN, flopInferPerImage: FLOP_INFER },
     results: [],
     layers: [],
@@ -317,6 +389,123 @@ export function runBench(o: BenchOptions, log: (line: string) => void = () => {}
   return report;
 }
 
+export interface ThreadEpoch {
+  threads: number;
+  epoch: number;
+  images: number;
+  batch: number;
+  trainS: number;
+  evalS: number;
+  imagesPerS: number;
+  /** CPU time of the process (all threads) during the epoch, evaluation included. */
+  cpuS: number;
+  loss: number;
+  valAcc: number;
+  /** Parameters that are exactly 0, and subnormal ones (flush-to-zero keeps the latter at 0). */
+  zeroParams: number;
+  subnormalParams: number;
+}
+
+export interface ThreadRun {
+  threads: number;
+  preset: string;
+  epochs: number;
+  /** Training images over training time, all epochs. */
+  imagesPerS: number;
+  wallS: number;
+  cpuS: number;
+  /** imagesPerS over the first thread count's. */
+  speedup: number;
+  /** The final parameters equal the first thread count's, bit for bit. */
+  identical: boolean;
+  rssMb: number;
+  peakRssMb: number;
+}
+
+export interface ThreadBenchReport {
+  machine: BenchReport['machine'];
+  config: RunConfig;
+  epochs: ThreadEpoch[];
+  runs: ThreadRun[];
+}
+
+/**
+ * Trains `epochs` epochs of the configuration once per thread count on the data-parallel backend
+ * (src-main/runs/pool.ts), in order, each from the same seed.
+ */
+export async function runThreadBench(o: BenchOptions, log: (line: string) => void = () => {}): Promise<ThreadBenchReport> {
+  const counts = o.threads ?? [1];
+  const preset = o.preset ?? 'report';
+  const config: RunConfig = { ...presetConfig(preset), ...o.set, epochs: o.trainEpochs ?? 1 };
+  const dataset = loadMnist();
+  const report: ThreadBenchReport = { machine: machineInfo(), config, epochs: [], runs: [] };
+  let first: Float32Array | null = null;
+  for (const threads of counts) {
+    log(`training ${config.epochs} epoch(s) of ${preset} on ${threads} thread(s)…`);
+    const backend = await createThreadedBackend(Math.max(config.batchSize, 200), threads);
+    try {
+      const trainer = createTrainer(config, dataset.train, backend);
+      const c0 = cpuMs(), t0 = performance.now();
+      let images = 0, trainS = 0, epochCpu0 = c0;
+      while (!trainer.done) {
+        const info = trainer.step();
+        const m = info.epochEnd;
+        if (!m) continue;
+        const epochImages = config.sampling === 'bootstrap' ? trainer.itersPerEpoch * config.batchSize : trainer.split.nTrain;
+        const epochTrainS = epochImages / m.imagesPerSecond;
+        images += epochImages;
+        trainS += epochTrainS;
+        let zero = 0, sub = 0;
+        for (const v of trainer.params) {
+          if (v === 0) zero++;
+          else if (Math.abs(v) < FLT_MIN) sub++;
+        }
+        const cpuNow = cpuMs();
+        const e: ThreadEpoch = {
+          threads, epoch: m.epoch, images: epochImages, batch: config.batchSize, trainS: epochTrainS, evalS: m.durationMs / 1000 - epochTrainS,
+          imagesPerS: m.imagesPerSecond, cpuS: (cpuNow - epochCpu0) / 1000, loss: m.meanIterationLoss, valAcc: m.valAccuracy, zeroParams: zero, subnormalParams: sub,
+        };
+        epochCpu0 = cpuNow;
+        report.epochs.push(e);
+        log(formatThreadEpoch(e));
+      }
+      const wallS = (performance.now() - t0) / 1000, cpuS = (cpuMs() - c0) / 1000;
+      const imagesPerS = images / trainS;
+      const identical = first === null || trainer.params.every((v, i) => Object.is(v, first![i]));
+      if (first === null) first = trainer.params.slice();
+      const usage = process.resourceUsage();
+      report.runs.push({
+        threads, preset, epochs: config.epochs, imagesPerS, wallS, cpuS, speedup: report.runs.length ? imagesPerS / report.runs[0].imagesPerS : 1,
+        identical, rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: usage.maxRSS / 1024,
+      });
+    } finally {
+      await backend.dispose();
+    }
+  }
+  return report;
+}
+
+function formatThreadEpoch(e: ThreadEpoch): string {
+  return `thread_epoch threads=${e.threads} epoch=${e.epoch} images=${e.images} batch=${e.batch} train_s=${fmt(e.trainS, 2)} eval_s=${fmt(e.evalS, 2)} images_per_s=${fmt(e.imagesPerS, 0)} cpu_s=${fmt(e.cpuS, 2)} loss=${fmt(e.loss, 6)} val_acc=${fmt(e.valAcc, 4)} zero_params=${e.zeroParams} subnormal_params=${e.subnormalParams}`;
+}
+
+/** The line-oriented output of --threads (format 1). */
+export function formatThreadBench(r: ThreadBenchReport): string[] {
+  const lines = [
+    'bench format=1',
+    `machine cpu=${JSON.stringify(r.machine.cpu)} cores=${r.machine.cores} node=${r.machine.node} load1=${r.machine.load1}`,
+    ...r.epochs.map(formatThreadEpoch),
+  ];
+  for (const t of r.runs) {
+    lines.push(`thread_run threads=${t.threads} preset=${t.preset} epochs=${t.epochs} images_per_s=${fmt(t.imagesPerS, 0)} wall_s=${fmt(t.wallS, 2)} cpu_s=${fmt(t.cpuS, 2)} speedup=${fmt(t.speedup, 2)} identical=${t.identical ? 'yes' : 'no'} rss_mb=${fmt(t.rssMb, 0)} peak_rss_mb=${fmt(t.peakRssMb, 0)}`);
+  }
+  return lines;
+}
+
+function machineInfo(): BenchReport['machine'] {
+  return { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, load1: Number(loadavg()[0].toFixed(2)) };
+}
+
 const fmt = (v: number, digits: number): string => v.toFixed(digits);
 
 /** The line-oriented output (format 1). */
@@ -339,7 +528,8 @@ export function formatBench(r: BenchReport): string[] {
   return lines;
 }
 
-export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+/** Exit code: a number for help, bad flags and the step benchmarks; a promise of one with --threads. */
+export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number | Promise<number> {
   const parsed = parseBenchArgs(argv);
   if (parsed.kind === 'help') {
     out(BENCH_HELP);
@@ -349,16 +539,25 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
     err(`bench: ${parsed.message}\n`);
     return 2;
   }
+  if (parsed.options.threads) {
+    return runThreadBench(parsed.options, (line) => err(`bench: ${line}\n`)).then((r) => {
+      out(parsed.options.json ? JSON.stringify(r, null, 2) + '\n' : formatThreadBench(r).join('\n') + '\n');
+      return 0;
+    });
+  }
   const report = runBench(parsed.options, (line) => err(`bench: ${line}\n`));
   out(parsed.options.json ? JSON.stringify(report, null, 2) + '\n' : formatBench(report).join('\n') + '\n');
   return 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  const fail = (e: unknown): void => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
+  };
+  try {
+    Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code), fail);
+  } catch (e) {
+    fail(e);
   }
 }

@@ -7,6 +7,7 @@
 // `npm run runs -- resume ID`.
 // Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
 
+import { availableParallelism } from 'node:os';
 import { trainingCount } from '../../src-shared/engine/split';
 import type { DatasetRow, EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
 import { mostConfusedPairs } from '../../src-shared/metrics';
@@ -43,6 +44,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const options = parsed.options;
   const cfg = options.config;
   if (options.warning) io.stderr.write(`train: warning: ${options.warning}\n`);
+  if (options.threads !== null && options.threads > availableParallelism()) {
+    io.stderr.write(`train: warning: --threads ${options.threads} is more than this machine's ${availableParallelism()} cores; the run will not go faster than with ${availableParallelism()}.\n`);
+  }
   // Without an explicit --backend the worker falls back to the reference backend where
   // WebAssembly SIMD is unavailable; with one, that backend or a clear failure.
   const explicitBackend = argv.some((a) => a === '--backend' || a.startsWith('--backend='));
@@ -68,7 +72,15 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   let wb: Workbench;
   let runId: number;
   try {
-    wb = createWorkbench({ dbPath: options.db ?? defaultDbPath(), autoStart: false, concurrency: 1, backend: explicitBackend ? options.backend : 'auto' });
+    wb = createWorkbench({
+      dbPath: options.db ?? defaultDbPath(),
+      autoStart: false,
+      concurrency: 1,
+      backend: explicitBackend ? options.backend : 'auto',
+      ...(options.threads !== null ? { threads: options.threads } : {}),
+      ...(options.queue !== null ? { queue: { url: options.queue } } : {}),
+    });
+    await wb.ready;
   } catch (e) {
     io.stderr.write(`train: cannot open the run database ${options.db ?? defaultDbPath()}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;

@@ -7,7 +7,10 @@
 //                          or $LENET_WORKBENCH_DB, like the CLI and the web host
 //   quit                 → workbench.close(): running runs stop with a checkpoint (status
 //                          stopped, resumable), then the app exits
-import { app, BrowserWindow, ipcMain, Menu, session } from 'electron';
+//   renderer             → app://workbench/index.html, served from out/renderer by ./protocol
+//                          (never file://); in `npm run dev` only, the Vite dev server
+//   production           → everywhere but `npm run dev`: no DevTools, the CSP header on
+import { app, BrowserWindow, ipcMain, Menu, protocol, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWorkbench } from '../api/workbench';
@@ -16,15 +19,20 @@ import { eventChannel, type NavigationView } from '../../src-shared/wire';
 import { bindIpc, forwardEvents } from './ipc';
 import { menuTemplate } from './menu';
 import { electronSqliteBinding } from './native';
+import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, handleAppScheme } from './protocol';
+import { devServerUrlOf } from './mode';
 import { hardenContents, hardenSession, rendererUrlMatcher, secureWebPreferences } from './security';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const preloadPath = join(here, '../preload/index.cjs');
-const rendererIndex = join(here, '../renderer/index.html');
-const isDev = !app.isPackaged;
-const devServerUrl = isDev ? process.env.ELECTRON_RENDERER_URL : undefined;
-const isOurUrl = rendererUrlMatcher(rendererIndex, devServerUrl);
+const rendererDir = join(here, '../renderer');
+const devServerUrl = devServerUrlOf(process.env, app.isPackaged);
+const isDev = devServerUrl !== undefined;
+const isOurUrl = rendererUrlMatcher(devServerUrl);
 const windows = new Set<BrowserWindow>();
+
+// Before the app is ready, or Electron refuses it.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -40,8 +48,7 @@ function createWindow(): BrowserWindow {
   windows.add(win);
   win.on('closed', () => windows.delete(win));
   win.once('ready-to-show', () => win.show());
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(rendererIndex);
+  void win.loadURL(devServerUrl ?? APP_INDEX_URL);
   return win;
 }
 
@@ -65,7 +72,8 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => hardenContents(contents));
 
   await app.whenReady();
-  hardenSession(session.defaultSession, devServerUrl !== undefined);
+  hardenSession(session.defaultSession, isDev);
+  await handleAppScheme(protocol, rendererDir);
   const dbPath = process.env[DB_ENV] || join(app.getPath('userData'), 'workbench.sqlite');
   const nativeBinding = electronSqliteBinding(app.getAppPath());
   const workbench = createWorkbench({ dbPath, ...(nativeBinding ? { nativeBinding } : {}) });

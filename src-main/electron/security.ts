@@ -1,10 +1,10 @@
 // The window's security settings, in one place (Electron's security checklist): sandboxed,
 // isolated renderer without Node; a Content-Security-Policy header besides the page's meta tag;
-// every permission request denied; navigation and new windows denied; external links opened
-// only when they are http(s), through shell.openExternal.
+// every permission request denied; navigation (of the window and of any frame) and new windows
+// denied; external links opened only when they are http(s), through shell.openExternal.
 import { shell, type Session, type WebContents, type WebPreferences } from 'electron';
-import { fileURLToPath } from 'node:url';
 import { RENDERER_CSP } from '../web/csp';
+import { APP_INDEX_URL } from './protocol';
 
 export function secureWebPreferences(preloadPath: string, devTools: boolean): WebPreferences {
   return {
@@ -42,11 +42,12 @@ export async function openExternalChecked(url: string): Promise<boolean> {
 }
 
 /**
- * Decides whether a URL is our renderer: the built index.html (any query or hash), or in
+ * Decides whether a URL is our renderer: app://workbench/index.html (any query or hash), or in
  * development the electron-vite dev server's origin.
  */
-export function rendererUrlMatcher(rendererIndex: string, devServerUrl?: string): (url: string | undefined | null) => boolean {
+export function rendererUrlMatcher(devServerUrl?: string): (url: string | undefined | null) => boolean {
   const devOrigin = devServerUrl ? new URL(devServerUrl).origin : null;
+  const index = new URL(APP_INDEX_URL);
   return (url) => {
     if (!url) return false;
     let u: URL;
@@ -56,12 +57,7 @@ export function rendererUrlMatcher(rendererIndex: string, devServerUrl?: string)
       return false;
     }
     if (devOrigin) return u.origin === devOrigin;
-    if (u.protocol !== 'file:' || u.host !== '') return false;
-    try {
-      return fileURLToPath(u) === rendererIndex;
-    } catch {
-      return false;
-    }
+    return u.protocol === index.protocol && u.host === index.host && u.pathname === index.pathname && !u.username && !u.password;
   };
 }
 
@@ -76,11 +72,19 @@ export function hardenSession(ses: Session, dev: boolean): void {
   }
 }
 
-/** Per web contents: no navigation away, no new windows, no webviews; http(s) links go to the browser. */
+/**
+ * Per web contents: no navigation away, no new windows, no webviews; http(s) links go to the
+ * browser. will-navigate covers the window's own page; will-frame-navigate covers every frame,
+ * so an iframe (the page has none, but a bug or an injected one could add it) cannot be sent
+ * anywhere either. Navigations inside the page (its hash routes) fire neither.
+ */
 export function hardenContents(contents: WebContents): void {
   contents.on('will-navigate', (event, url) => {
     event.preventDefault();
     void openExternalChecked(url);
+  });
+  contents.on('will-frame-navigate', (event) => {
+    event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());

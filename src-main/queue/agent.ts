@@ -30,6 +30,8 @@ export interface AgentOptions {
   lockMs?: number;
   /** How often agents look for jobs whose agent died (default: lockMs). */
   stalledCheckMs?: number;
+  /** How long the queue may take to answer at start (default 5 s). */
+  connectTimeoutMs?: number;
   /** One line per event (job taken, finished, refused); never the queue's password. */
   log?: (line: string) => void;
   workerPath?: string;
@@ -45,6 +47,20 @@ export const TERMINAL: ReadonlySet<WorkerMessage['type']> = new Set(['stopped', 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.log ?? (() => {});
   const redis = new Redis({ ...o.target.options, maxRetriesPerRequest: null });
+  redis.on('error', () => undefined); // it reconnects; a queue that was never reached is reported below
+  // The queue must answer at start (a wrong URL is reported, not waited on forever); later outages
+  // are ridden out: the connections reconnect and the job's lock decides who trains it.
+  const reached = await Promise.race([
+    redis.ping().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), o.connectTimeoutMs ?? 5000)),
+  ]);
+  if (!reached) {
+    redis.disconnect();
+    throw new Error(`no answer within ${Math.round((o.connectTimeoutMs ?? 5000) / 1000)} s`);
+  }
   const executor = new ThreadExecutor(o.workerPath);
   const where = `agent ${o.name} on ${hostname()}, ${o.threads} thread${o.threads === 1 ? '' : 's'}`;
   let mnistHash: string | null = null;
@@ -79,9 +95,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     return { id: p.id, source: { kind: 'folder', dir, name: p.name }, hash: p.hash };
   }
 
-  /** The newest checkpoint: the one another agent uploaded for this run, or the job's own. */
-  async function startCheckpoint(runId: number, fromJob: Uint8Array | null): Promise<Uint8Array | null> {
-    const text = await redis.get(keys.checkpoint(runId));
+  /** The newest checkpoint: the one an agent that had this job before uploaded, or the job's own. */
+  async function startCheckpoint(jobId: string, fromJob: Uint8Array | null): Promise<Uint8Array | null> {
+    const text = await redis.get(keys.checkpoint(jobId));
     if (text === null) return fromJob;
     const latest = fromWireJson(text) as { data: Uint8Array };
     return latest.data;
@@ -106,7 +122,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     const send = (m: WorkerMessage) => {
       if (handle.lost) return;
       chain = chain.then(async () => {
-        if (m.type === 'epoch' && m.checkpoint) await redis.set(keys.checkpoint(p.runId), toWireJson({ iteration: m.checkpoint.iteration, data: m.checkpoint.data }));
+        if (m.type === 'epoch' && m.checkpoint) await redis.set(keys.checkpoint(jobId), toWireJson({ iteration: m.checkpoint.iteration, data: m.checkpoint.data }));
         await redis.xadd(stream, '*', 'a', attempt, 'm', toWireJson(m));
       });
     };
@@ -117,7 +133,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         runId: p.runId,
         config: p.config,
         dataset: await dataset(p.dataset),
-        checkpoint: await startCheckpoint(p.runId, parsed.checkpoint),
+        checkpoint: await startCheckpoint(jobId, parsed.checkpoint),
         stopFlag: newStopFlag(),
         progressIntervalMs: p.progressIntervalMs,
         backend: p.backend,
@@ -166,8 +182,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   await worker.waitUntilReady();
   log(`agent ${o.name} waiting for runs on ${o.target.shown} (${o.threads} thread${o.threads === 1 ? '' : 's'})`);
   return {
+    // The run in hand is let go without another message: its lock runs out and another agent
+    // continues it from its last uploaded checkpoint.
     async close() {
-      await worker.close();
+      for (const h of running.values()) {
+        h.lost = true;
+        await h.terminate();
+      }
+      await worker.close(true);
       redis.disconnect();
     },
   };

@@ -35,6 +35,8 @@ interface Flight {
 }
 
 export interface QueueExecutorOptions {
+  /** Names this coordinator's database in the queue's keys (run ids are unique only within one). */
+  scope: string;
   /** How often jobs in flight are checked for having failed or vanished (default 3 s). */
   checkMs?: number;
 }
@@ -51,10 +53,13 @@ export class QueueExecutor implements RemoteExecutor {
   private readonly loop: Promise<void>;
   private readonly checker: ReturnType<typeof setInterval>;
 
+  private readonly scope: string;
+
   constructor(
     private readonly target: QueueTarget,
-    o: QueueExecutorOptions = {},
+    o: QueueExecutorOptions,
   ) {
+    this.scope = o.scope;
     this.queue = new Queue(QUEUE, { connection: { ...target.options, enableOfflineQueue: false } });
     this.queue.on('error', () => undefined); // reported through ready()
     this.command = new Redis({ ...target.options, enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
@@ -71,14 +76,16 @@ export class QueueExecutor implements RemoteExecutor {
 
   async ready(): Promise<void> {
     try {
+      if (this.command.status !== 'ready') await withTimeout(once(this.command, 'ready'), 2000);
       await withTimeout(this.command.ping(), 2000);
+      await withTimeout(this.queue.waitUntilReady(), 2000);
     } catch (e) {
       throw new Error(`The queue ${this.target.shown} is unreachable: ${errorText(e)}`);
     }
   }
 
   async liveJob(runId: number): Promise<string | null> {
-    const jobId = await this.command.get(keys.job(runId));
+    const jobId = await this.command.get(keys.job(this.scope, runId));
     if (jobId === null) return null;
     const state = await this.queue.getJobState(jobId);
     return state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children' ? jobId : null;
@@ -86,7 +93,7 @@ export class QueueExecutor implements RemoteExecutor {
 
   start(task: WorkerTask, onMessage: (m: WorkerMessage) => void): Execution {
     if (task.type !== 'train') throw new Error('Only training runs go to the queue; evaluations run here.');
-    const jobId = `run-${task.runId}-${Date.now().toString(36)}`;
+    const jobId = `run-${this.scope}-${task.runId}-${Date.now().toString(36)}`;
     return this.follow(task.runId, jobId, onMessage, this.submit(task, jobId));
   }
 
@@ -104,11 +111,8 @@ export class QueueExecutor implements RemoteExecutor {
       progressIntervalMs: task.progressIntervalMs,
       backend: task.backend,
     };
-    // The job's messages of an earlier attempt at this run, and its uploaded checkpoint, belong to
-    // a task that ended: this one starts from the checkpoint in its payload.
-    await this.command.del(keys.checkpoint(task.runId));
     await this.queue.add(JOB_NAME, payload, { jobId, removeOnComplete: true, removeOnFail: 1000 });
-    await this.command.set(keys.job(task.runId), jobId);
+    await this.command.set(keys.job(this.scope, task.runId), jobId);
   }
 
   /** An imported dataset's files go into Redis once, content-addressed; MNIST agents have. */
@@ -233,7 +237,7 @@ export class QueueExecutor implements RemoteExecutor {
 
   private async cleanUp(flight: Flight): Promise<void> {
     try {
-      await this.command.del(flight.stream, keys.stop(flight.jobId), keys.checkpoint(flight.runId), keys.job(flight.runId));
+      await this.command.del(flight.stream, keys.stop(flight.jobId), keys.checkpoint(flight.jobId), keys.job(this.scope, flight.runId));
     } catch {
       // Redis is down; the keys are small and harmless
     }
@@ -248,6 +252,26 @@ export class QueueExecutor implements RemoteExecutor {
     await this.queue.close().catch(() => undefined);
     this.command.disconnect();
   }
+}
+
+/** Resolves at the emitter's next `event`, rejects at its next 'error'. */
+function once(emitter: Redis, event: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = () => {
+      emitter.off(event, onEvent);
+      emitter.off('error', onError);
+    };
+    const onEvent = () => {
+      done();
+      resolve();
+    };
+    const onError = (e: unknown) => {
+      done();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    emitter.on(event, onEvent);
+    emitter.on('error', onError);
+  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -7,9 +7,11 @@
 //                                       appended by the agent in order, read by the coordinator
 //                                       (from the start again after a coordinator restart)
 //   key     lenet:job:<id>:stop         set by the coordinator: the agent stops with a checkpoint
-//   key     lenet:run:<run>:checkpoint  the latest checkpoint the run's agent uploaded: an agent
-//                                       that takes over a job after another died continues there
-//   key     lenet:run:<run>:job         the run's job id (a restarted coordinator reattaches)
+//   key     lenet:job:<id>:checkpoint   the latest checkpoint the job's agent uploaded: an agent
+//                                       that takes over the job after another died continues there
+//   key     lenet:run:<scope>:<run>:job the run's job id (a restarted coordinator reattaches);
+//                                       scope names the coordinator's database, since run ids
+//                                       are only unique within one database
 //   hash    lenet:dataset:<sha256>      an imported dataset's four IDX files, content-addressed
 //
 // Binary values (checkpoints, predictions) are encoded with src-shared/wire's JSON codec.
@@ -25,8 +27,8 @@ export const JOB_NAME = 'train';
 export const keys = {
   events: (jobId: string) => `lenet:job:${jobId}:events`,
   stop: (jobId: string) => `lenet:job:${jobId}:stop`,
-  checkpoint: (runId: number) => `lenet:run:${runId}:checkpoint`,
-  job: (runId: number) => `lenet:run:${runId}:job`,
+  checkpoint: (jobId: string) => `lenet:job:${jobId}:checkpoint`,
+  job: (scope: string, runId: number) => `lenet:run:${scope}:${runId}:job`,
   dataset: (hash: string) => `lenet:dataset:${hash}`,
 };
 

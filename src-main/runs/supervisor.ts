@@ -14,12 +14,13 @@
 
 import { availableParallelism } from 'node:os';
 import type { EventMap, QueueStatus } from '../../src-shared/contract';
-import { ApiError, errorText } from '../../src-shared/errors';
+import { errorText } from '../../src-shared/errors';
 import { StoreError, type CheckpointRow, type EvaluationRecord, type RunRecord, type Store } from '../store/index';
 import type { Execution, Executor, RemoteExecutor } from './executor';
 import { checkLeaseTiming, isOwnerGone, LeaseKeeper, newOwnerId, type LeaseTiming } from './lease';
-import { DEFAULT_PROGRESS_INTERVAL_MS, type BackendChoice, type DatasetRef, type EvaluationPayload, type EvaluateTask, type TrainTask, type WorkerMessage } from './protocol';
-import { evaluationInput, RunRecorder, type Verdict } from './recorder';
+import { Evaluator } from './evaluator';
+import { DEFAULT_PROGRESS_INTERVAL_MS, type BackendChoice, type DatasetRef, type TrainTask, type WorkerMessage } from './protocol';
+import { RunRecorder, type Verdict } from './recorder';
 import { ThreadBudget } from './scheduler';
 import { newStopFlag, ThreadExecutor } from './thread-executor';
 
@@ -71,8 +72,7 @@ export class RunSupervisor {
   readonly owner: string;
   private readonly queue: number[] = [];
   private readonly active = new Map<number, ActiveRun>();
-  private readonly evaluationQueue: ((kind: 'budget' | 'borrowed' | null) => void)[] = [];
-  private readonly evaluations = new Set<Execution>();
+  private readonly evaluator: Evaluator;
   private closed = false;
   private dispatching = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -87,6 +87,7 @@ export class RunSupervisor {
     checkLeaseTiming(this.timing);
     this.executor = opts.executor ?? new ThreadExecutor(opts.workerPath);
     this.owner = newOwnerId();
+    this.evaluator = new Evaluator({ store: this.store, budget: this.budget, executor: this.executor, datasetRef: opts.datasetRef, backend: opts.backend ?? 'auto', maxWaiting: opts.maxWaitingEvaluations ?? 16 });
     if (opts.remote) this.queueState = { url: opts.remote.url, reachable: true, message: null, waiting: 0, inFlight: 0 };
   }
 
@@ -95,19 +96,9 @@ export class RunSupervisor {
     return this.queueState ? { ...this.queueState, waiting: this.queue.length, inFlight: this.remoteInFlight() } : null;
   }
 
-  /** Run ids waiting for threads, in order. */
-  queued(): number[] {
-    return [...this.queue];
-  }
-
   /** Run ids training now. */
   running(): number[] {
     return [...this.active.keys()];
-  }
-
-  /** Threads the run training here holds, or null. */
-  threadsOf(runId: number): number | null {
-    return this.active.get(runId)?.threads ?? null;
   }
 
   /** Threads held now by runs and evaluations (the one an evaluation may borrow included). */
@@ -161,11 +152,10 @@ export class RunSupervisor {
     this.closed = true;
     this.queue.length = 0;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.pumpEvaluations();
     const local = [...this.active.values()].filter((a) => a.threads > 0);
     for (const a of this.active.values()) if (a.threads === 0) a.lease.stop();
     await Promise.all(local.map((a) => this.stop(a.runId)));
-    await Promise.all([...this.evaluations].map((e) => e.terminate()));
+    await this.evaluator.close();
     await this.opts.remote?.executor.close();
   }
 
@@ -346,7 +336,7 @@ export class RunSupervisor {
       if (a.threads > 0) this.budget.releaseRun(a.threads);
       resolveFinished();
       this.pump();
-      this.pumpEvaluations();
+      this.evaluator.pump();
       if (a.threads === 0) this.emitQueueStatus();
     });
   }
@@ -394,62 +384,12 @@ export class RunSupervisor {
     }
   }
 
-  /** Hands free threads to waiting evaluations, in order (null to each when closing). */
-  private pumpEvaluations(): void {
-    while (this.evaluationQueue.length > 0) {
-      const kind = this.closed ? null : this.budget.grantEvaluation();
-      if (kind === null && !this.closed) return;
-      this.evaluationQueue.shift()!(kind);
-    }
-  }
-
-  /** Waits for a thread for an evaluation; resolves with what to give back. */
-  private async evaluationThread(): Promise<'budget' | 'borrowed'> {
-    if (this.evaluationQueue.length === 0) {
-      const now = this.budget.grantEvaluation();
-      if (now !== null) return now;
-    }
-    const max = this.opts.maxWaitingEvaluations ?? 16;
-    if (this.evaluationQueue.length >= max) {
-      throw new ApiError(`${max} evaluations are already waiting for a free thread; try again when they have finished.`);
-    }
-    const kind = await new Promise<'budget' | 'borrowed' | null>((resolve) => this.evaluationQueue.push(resolve));
-    if (kind === null) throw new ApiError('The workbench is closing; the evaluation was not run.');
-    return kind;
-  }
-
   /**
    * Evaluates a checkpoint on its run's test set and stores the evaluation with all its
-   * predictions. It takes a thread from the budget (waiting for one if need be; see scheduler.ts).
+   * predictions, on a thread of the budget (see evaluator.ts).
    */
-  async evaluateCheckpoint(checkpointId: number): Promise<EvaluationRecord> {
+  evaluateCheckpoint(checkpointId: number): Promise<EvaluationRecord> {
     if (this.closed) throw new Error('The run supervisor is closed.');
-    const cp = this.store.loadCheckpoint(checkpointId);
-    const run = this.store.getRun(cp.runId);
-    const dataset = this.opts.datasetRef(run.config.dataset);
-    const kind = await this.evaluationThread();
-    try {
-      const task: EvaluateTask = { type: 'evaluate', checkpoint: new Uint8Array(cp.data), config: run.config, dataset, backend: this.opts.backend ?? 'auto', threads: 1 };
-      let result: EvaluationPayload | null = null;
-      let failure: string | null = null;
-      const execution: Execution = this.executor.start(task, (m) => {
-        if (m.type === 'evaluation') result = m.evaluation;
-        else if (m.type === 'error') failure = m.message;
-        if (m.type === 'done' || m.type === 'error') void execution.terminate();
-      });
-      this.evaluations.add(execution);
-      let exit;
-      try {
-        exit = await execution.exited;
-      } finally {
-        this.evaluations.delete(execution);
-      }
-      if (failure !== null) throw new Error(failure);
-      if (result === null) throw new Error(exit.error ?? `The evaluation worker exited (code ${exit.code ?? 'none'}) before finishing.`);
-      return this.store.recordEvaluation(evaluationInput(checkpointId, result));
-    } finally {
-      this.budget.releaseEvaluation(kind);
-      this.pumpEvaluations();
-    }
+    return this.evaluator.evaluate(checkpointId);
   }
 }

@@ -1,22 +1,40 @@
 // A run worker: trains one run (or evaluates one checkpoint) with the engine and reports to the
 // supervisor through the protocol in ./protocol.ts. It reads the dataset itself (bytes stay in
-// this thread), trains synchronously, and checks the shared stop flag between batches.
+// this thread), trains synchronously, and checks the shared stop flag between batches. The wasm
+// backend computes on task.threads threads (./pool.ts: this one plus helpers).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backend } from '../../src-shared/engine/backend';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
-import { createBackend } from '../../src-shared/engine/select';
+import { backendBatch, createBackend, type BackendChoice } from '../../src-shared/engine/select';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
 import type { Dataset, ImageSet, IterationInfo, IterationLoss, Trainer } from '../../src-shared/engine/types';
 import { loadDatasetFrom } from '../data/mnist';
 import { createEpochInsight, insightTransfer } from './insight';
 import type { CheckpointPayload, EvaluateTask, TrainTask, WorkerMessage, WorkerTask } from './protocol';
+import { createThreadedBackend } from './pool';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread.');
 
 function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(m, transfer);
+}
+
+/**
+ * The backend of a task and what releases it: the data-parallel wasm backend on `threads` threads
+ * (its helper threads end on release), or the reference; 'auto' falls back to the reference.
+ */
+async function makeBackend(choice: BackendChoice, batchSize: number, threads: number): Promise<{ backend: Backend; release: () => Promise<void> }> {
+  if (choice !== 'reference') {
+    try {
+      const backend = await createThreadedBackend(backendBatch(batchSize), threads);
+      return { backend, release: () => backend.dispose() };
+    } catch (e) {
+      if (choice === 'wasm') throw e;
+    }
+  }
+  return { backend: createBackend('reference', batchSize), release: async () => {} };
 }
 
 function checkpointOf(t: Trainer): CheckpointPayload {
@@ -37,10 +55,18 @@ function postEvaluation(t: Trainer, test: ImageSet): void {
   );
 }
 
-function train(task: TrainTask): void {
+async function train(task: TrainTask): Promise<void> {
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
+  try {
+    trainOn(task, backend);
+  } finally {
+    await release();
+  }
+}
+
+function trainOn(task: TrainTask, backend: Backend): void {
   const stop = new Int32Array(task.stopFlag);
   const dataset = loadDatasetFrom(task.dataset.source);
-  const backend = createBackend(task.backend, task.config.batchSize);
   const trainer = task.checkpoint ? restoreTrainer(task.checkpoint, dataset.train, backend) : createTrainer(task.config, dataset.train, backend);
   postReady(dataset, backend, trainer);
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
@@ -107,20 +133,24 @@ function train(task: TrainTask): void {
   post({ type: 'done' });
 }
 
-function evaluate(task: EvaluateTask): void {
-  const dataset = loadDatasetFrom(task.dataset.source);
-  const backend = createBackend(task.backend, task.config.batchSize);
-  const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
-  postReady(dataset, backend, trainer);
-  if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
-  postEvaluation(trainer, dataset.test);
-  post({ type: 'done' });
+async function evaluate(task: EvaluateTask): Promise<void> {
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
+  try {
+    const dataset = loadDatasetFrom(task.dataset.source);
+    const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);
+    postReady(dataset, backend, trainer);
+    if (dataset.hash !== task.dataset.hash) throw new Error(`The dataset's files changed since it was registered (hash ${dataset.hash.slice(0, 12)}…).`);
+    postEvaluation(trainer, dataset.test);
+    post({ type: 'done' });
+  } finally {
+    await release();
+  }
 }
 
 const { task } = workerData as { task: WorkerTask };
 try {
-  if (task.type === 'train') train(task);
-  else evaluate(task);
+  if (task.type === 'train') await train(task);
+  else await evaluate(task);
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
 }

@@ -66,6 +66,10 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     dropLosses: db.prepare('DELETE FROM iteration_losses WHERE run_id = @run AND first_iteration > @iteration'),
     dropMetrics: db.prepare('DELETE FROM epoch_metrics WHERE run_id = @run AND epoch > @epoch'),
     dropCheckpoints: db.prepare('DELETE FROM checkpoints WHERE run_id = @run AND (iteration > @iteration OR (iteration = @iteration AND id > @cp))'),
+    startPoint: db.prepare<[number], { epoch: number; iteration: number }>(
+      `SELECT coalesce(c.epoch, 0) AS epoch, coalesce(c.iteration, 0) AS iteration
+       FROM runs r LEFT JOIN checkpoints c ON c.id = r.forked_from_checkpoint WHERE r.id = ?`,
+    ),
     checkpointAt: db.prepare<[number, number], { id: number; epoch: number; iteration: number }>('SELECT id, epoch, iteration FROM checkpoints WHERE run_id = ? AND iteration = ? ORDER BY id DESC LIMIT 1'),
     lastCheckpoint: db.prepare<[number], { id: number; iteration: number; evaluated: number }>(
       `SELECT c.id, c.iteration, EXISTS (SELECT 1 FROM evaluations e WHERE e.checkpoint_id = c.id AND e.split = 'test') AS evaluated
@@ -164,8 +168,13 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     checkInt('iteration', iteration, 0);
     if (iteration > p.iteration) throw invalid(`Run ${id} has recorded up to iteration ${p.iteration}; it cannot be rewound forward to ${iteration}.`);
     if (iteration === p.iteration) return;
-    const cp = st.checkpointAt.get(id, iteration);
-    if (!cp) throw invalid(`Run ${id} has no checkpoint at iteration ${iteration} to rewind to.`);
+    // Its own checkpoint there, or the point it started from (0, or the fork's checkpoint of its parent).
+    let cp = st.checkpointAt.get(id, iteration);
+    if (!cp) {
+      const start = st.startPoint.get(id)!;
+      if (iteration !== start.iteration) throw invalid(`Run ${id} has no checkpoint at iteration ${iteration} to rewind to.`);
+      cp = { id: 0, epoch: start.epoch, iteration: start.iteration };
+    }
     trimAfter(id, cp);
     st.rewindRunning.run({ run: id, epoch: cp.epoch, iteration: cp.iteration, now: now() });
     st.refreshResult.run({ run: id });

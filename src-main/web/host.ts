@@ -5,18 +5,24 @@
 // Guards, in order, on every request:
 //   Host header must be this server's own host:port          → 403 (DNS rebinding)
 //   an Origin header, when present, must be this server       → 403 (other web pages)
-//   the token (header X-Workbench-Token, ?token=, or the cookie set when the page was opened
-//   with ?token=; API calls need the header or the query)    → 401
-// Static files come only from inside rendererDir (resolved and real paths checked).
+//   /api/*: the token in the X-Workbench-Token header          → 401
+//   /api/events: at most maxEventStreams open at once          → 503
+//   a request body must be valid UTF-8, within maxBodyBytes   → 400, 413
+// The token travels only in that header: never in a cookie (browsers send a cookie for
+// 127.0.0.1 to every port on it, so any other local server a page visits would receive it) and
+// never in a URL the host accepts (the page's own URL carries it for the page's script to read,
+// but the host ignores it there). The event stream is read with fetch, which can send the
+// header, instead of EventSource, which cannot.
+// Static files (the built renderer: public code, no data) need no token, so a page opened
+// without one loads and says what is missing; they come only from inside rendererDir (./static.ts).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { realpath, readFile, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { EVENT_NAMES, type EventMap, type EventName, type WorkbenchApi } from '../../src-shared/contract';
 import { invoke, isMethodName, toWireJson, fromWireJson, TOKEN_HEADER } from '../../src-shared/wire';
-import { RENDERER_CSP } from './csp';
+import { resolveStaticFile, staticHeaders, StaticPathError, staticRoot } from './static';
 
 /** What the host needs from the workbench (the object createWorkbench returns has these). */
 export interface WorkbenchHandle {
@@ -36,6 +42,10 @@ export interface WebHostOptions {
   maxBodyBytes?: number;
   /** Interval of SSE keep-alive comments. */
   heartbeatMs?: number;
+  /** Event streams open at once; one more is refused with 503 (default DEFAULT_MAX_EVENT_STREAMS). */
+  maxEventStreams?: number;
+  /** Unsent bytes an event stream may hold before its client counts as gone and is cut off. */
+  maxStreamBacklogBytes?: number;
 }
 
 export interface WebHost {
@@ -48,20 +58,13 @@ export interface WebHost {
 }
 
 export const DEFAULT_MAX_BODY = 1024 * 1024;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+/**
+ * A page holds one event stream; 32 is far more tabs than a person keeps open, and few enough
+ * that writing each event to every stream stays cheap (each costs a socket and a timer).
+ */
+export const DEFAULT_MAX_EVENT_STREAMS = 32;
+/** A client that lets this much pile up unread is not reading: cut it off instead of buffering on. */
+export const DEFAULT_MAX_STREAM_BACKLOG = 4 * 1024 * 1024;
 
 class HttpError extends Error {
   constructor(
@@ -106,16 +109,6 @@ function sameToken(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieValue(req: IncomingMessage, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
 function sendJson(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -145,8 +138,15 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size > limit) throw new HttpError(413, `Request body too large (at most ${limit} bytes).`);
     chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Strict: Buffer's decoder would turn invalid bytes into U+FFFD and store that silently.
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError(400, 'Request body is not valid UTF-8.');
+  }
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Starts the web host. Resolves once it listens. */
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
@@ -154,70 +154,69 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  const rendererDir = resolve(opts.rendererDir);
-  const rendererReal = await realpath(rendererDir);
+  const maxStreams = opts.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS;
+  const maxBacklog = opts.maxStreamBacklogBytes ?? DEFAULT_MAX_STREAM_BACKLOG;
+  const root = await staticRoot(opts.rendererDir);
   const { api, events } = opts.workbench;
   const streams = new Set<ServerResponse>();
   let port = 0;
   let hostOk: (v: string | undefined) => boolean = () => false;
-  let cookieName = 'wb_token';
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'Only GET and HEAD are served here.');
-    let rel: string;
+    let file: string;
     try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      throw new HttpError(400, 'Malformed path.');
+      file = await resolveStaticFile(root, pathname);
+    } catch (err) {
+      if (err instanceof StaticPathError) throw new HttpError(err.status, err.message);
+      throw err;
     }
-    if (rel.includes('\0') || rel.includes('\\')) throw new HttpError(400, 'Malformed path.');
-    if (rel === '/' || rel === '') rel = '/index.html';
-    const file = resolve(rendererDir, '.' + rel);
-    if (!file.startsWith(rendererDir + sep)) throw new HttpError(404, 'Not found.');
-    let real: string;
-    try {
-      real = await realpath(file);
-      if (!real.startsWith(rendererReal + sep) || !(await stat(real)).isFile()) throw new Error('not a file');
-    } catch {
-      throw new HttpError(404, 'Not found.');
-    }
-    const body = await readFile(real);
-    const headers: Record<string, string | number> = {
-      'content-type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
-      'content-length': body.length,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': real.endsWith('.html') ? 'no-store' : 'no-cache',
-    };
-    if (real.endsWith('.html')) {
-      headers['content-security-policy'] = RENDERER_CSP;
-      headers['x-frame-options'] = 'DENY';
-    }
-    res.writeHead(200, headers);
+    const body = await readFile(file);
+    res.writeHead(200, staticHeaders(file, body.length));
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  // One subscription to the hub for all streams, held while any is open: each event is encoded
+  // once and the same text written to every stream.
+  let unsubscribe: (() => void) | null = null;
+  function broadcast(text: string): void {
+    for (const res of streams) {
+      // A client that stopped reading would make this buffer grow without end.
+      if (res.writableLength > maxBacklog) res.destroy();
+      else res.write(text);
+    }
+  }
+  function subscribe(): void {
+    if (unsubscribe) return;
+    const offs = EVENT_NAMES.map((name) => events.on(name, (payload) => broadcast(`event: ${name}\ndata: ${toWireJson(payload)}\n\n`)));
+    unsubscribe = () => {
+      for (const off of offs) off();
+      unsubscribe = null;
+    };
   }
 
   function serveEvents(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET') throw new HttpError(405, 'Use GET for /api/events.');
+    if (streams.size >= maxStreams) {
+      res.setHeader('retry-after', '10');
+      // Close the connection after the refusal: a flood of refused clients must not hold sockets.
+      res.setHeader('connection', 'close');
+      throw new HttpError(503, `Too many event streams are open (at most ${maxStreams}). Close other workbench tabs or windows, then reload this page.`);
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-content-type-options': 'nosniff',
     });
-    const offs = EVENT_NAMES.map((name) =>
-      events.on(name, (payload) => {
-        res.write(`event: ${name}\ndata: ${toWireJson(payload)}\n\n`);
-      }),
-    );
     const beat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
     streams.add(res);
-    const done = () => {
+    subscribe();
+    res.on('close', () => {
       clearInterval(beat);
-      for (const off of offs) off();
       streams.delete(res);
-    };
-    res.on('close', done);
+      if (streams.size === 0) unsubscribe?.();
+    });
     res.write(': connected\n\n');
   }
 
@@ -249,20 +248,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     const url = new URL(req.url ?? '/', 'http://host.invalid');
     const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    if (!isApi) return serveStatic(req, res, url.pathname);
     const header = req.headers[TOKEN_HEADER];
-    const queryToken = url.searchParams.get('token');
-    const viaHeaderOrQuery = sameToken(typeof header === 'string' ? header : undefined, token) || sameToken(queryToken, token);
-    const viaCookie = sameToken(cookieValue(req, cookieName), token);
-    const isEvents = url.pathname === '/api/events';
-    const authorised = viaHeaderOrQuery || ((!isApi || isEvents) && viaCookie);
-    if (!authorised) throw new HttpError(401, 'Missing or wrong token: open the URL that `npm run serve` printed.');
-
-    if (isEvents) return serveEvents(req, res);
-    if (isApi) return serveApi(req, res, url.pathname.slice('/api/'.length));
-    if (sameToken(queryToken, token)) {
-      res.setHeader('set-cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    if (!sameToken(typeof header === 'string' ? header : undefined, token)) {
+      throw new HttpError(401, 'Missing or wrong token: open the URL that `npm run serve` printed.');
     }
-    return serveStatic(req, res, url.pathname);
+    if (url.pathname === '/api/events') return serveEvents(req, res);
+    return serveApi(req, res, url.pathname.slice('/api/'.length));
   }
 
   const server = createServer((req, res) => {
@@ -286,7 +278,6 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   });
   port = (server.address() as AddressInfo).port;
   hostOk = hostMatcher(host, port);
-  cookieName = `wb_token_${port}`;
   const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : bracket(host);
 
   return {

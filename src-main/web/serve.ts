@@ -15,6 +15,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   db: string | null;
+  /** Send runs to training agents through this queue (redis://…). */
+  queue: string | null;
   help: boolean;
 }
 
@@ -26,13 +28,15 @@ Options:
   --port N     port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H     address to listen on (default 127.0.0.1; only this machine can connect)
   --db FILE    the SQLite database (default: the desktop app's, or $LENET_WORKBENCH_DB)
+  --queue URL  send runs to training agents (npm run agent) through this queue:
+               redis://[:password@]host:port (default: train on this machine)
   --help       this text
 `;
 
 export class UsageError extends Error {}
 
 export function parseServeArgs(argv: readonly string[]): ServeOptions {
-  const out: ServeOptions = { port: DEFAULT_PORT, host: '127.0.0.1', db: null, help: false };
+  const out: ServeOptions = { port: DEFAULT_PORT, host: '127.0.0.1', db: null, queue: null, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -66,8 +70,14 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
         out.db = v;
         break;
       }
+      case '--queue': {
+        const v = value();
+        if (!/^rediss?:\/\//.test(v)) throw new UsageError('--queue must be a redis:// URL, e.g. redis://127.0.0.1:6379.');
+        out.queue = v;
+        break;
+      }
       default:
-        throw new UsageError(`Unknown option "${arg}". Try --help.`);
+        throw new UsageError(`Unknown option "${arg.replace(/(rediss?:\/\/)[^@/\s]*@/g, '$1***@')}". Try --help.`);
     }
   }
   return out;
@@ -90,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
   }
   buildIfStale({ log: (line) => process.stderr.write(`${line}\n`) });
   const dbPath = opts.db ?? defaultDbPath();
-  const workbench = createWorkbench({ dbPath });
+  const workbench = createWorkbench({ dbPath, ...(opts.queue !== null ? { queue: { url: opts.queue, mode: 'both' } } : {}) });
   let host;
   try {
     host = await startWebHost({ workbench, rendererDir: join(ROOT, 'out', 'renderer'), port: opts.port, host: opts.host });

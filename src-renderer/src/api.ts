@@ -1,6 +1,7 @@
 // The renderer's one door to the host. In Electron the preload bridge (`window.workbench`) is
 // there; in a browser served by `npm run serve` an HTTP client stands in: POST /api/<method>
-// with the token header, events from /api/events (server-sent events). Both are built from the
+// with the token header, events from /api/events (server-sent events, read with fetch so that
+// they carry the same header). Both are built from the
 // contract's method list, and both are typed as WorkbenchClient. Nothing else in the renderer
 // knows which host it runs in.
 
@@ -11,20 +12,15 @@ export type { WorkbenchClient } from '@shared/wire';
 
 const TOKEN_KEY = 'workbench-token';
 
-type EventSourceLike = {
-  addEventListener(type: string, fn: (e: { data: string }) => void): void;
-  close(): void;
-  onerror: ((e: unknown) => void) | null;
-};
-
 export interface HttpClientOptions {
   /** Origin of the web host, e.g. http://127.0.0.1:8520 (no trailing slash). */
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
-  EventSource?: new (url: string) => EventSourceLike;
-  /** Told when an event payload cannot be decoded (default: console.error). */
+  /** Told when an event payload cannot be decoded or the stream fails (default: console.error). */
   onEventError?: (err: unknown) => void;
+  /** First wait before reconnecting a dropped event stream; doubles on each failure up to 30 s. */
+  reconnectMs?: number;
 }
 
 /** The WorkbenchClient that talks to the web host over HTTP and server-sent events. */
@@ -55,30 +51,81 @@ export function createHttpClient(opts: HttpClientOptions): WorkbenchClient {
     };
   }
 
+  // Events: GET /api/events read as a stream with fetch, so the token travels in the header as on
+  // every call. EventSource cannot send a header: it would need the token in its URL (kept in
+  // logs and history) or in a cookie (which browsers send to every port of 127.0.0.1).
   const listeners = new Map<string, Set<(payload: never) => void>>();
-  let source: EventSourceLike | null = null;
+  let stream: AbortController | null = null;
   const report = opts.onEventError ?? ((err: unknown) => console.error('workbench event:', err));
+  const firstDelay = opts.reconnectMs ?? 1000;
 
-  function ensureSource(): EventSourceLike | null {
-    if (source) return source;
-    const ES = opts.EventSource ?? (globalThis as { EventSource?: new (url: string) => EventSourceLike }).EventSource;
-    if (!ES) return null;
-    source = new ES(`${opts.baseUrl}/api/events?token=${encodeURIComponent(opts.token)}`);
-    for (const name of listeners.keys()) subscribeSource(name);
-    return source;
+  function dispatch(block: string): void {
+    let name = '';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) name = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+    }
+    const set = listeners.get(name);
+    if (!set || data.length === 0) return;
+    let payload: unknown;
+    try {
+      payload = fromWireJson(data.join('\n'));
+    } catch (err) {
+      report(err);
+      return;
+    }
+    for (const fn of [...set]) (fn as (p: unknown) => void)(payload);
   }
 
-  function subscribeSource(name: string): void {
-    source?.addEventListener(name, (e) => {
-      let payload: unknown;
-      try {
-        payload = fromWireJson(e.data);
-      } catch (err) {
-        report(err);
-        return;
-      }
-      for (const fn of [...(listeners.get(name) ?? [])]) (fn as (p: unknown) => void)(payload);
+  function pause(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((ok) => {
+      const t = setTimeout(ok, ms);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          ok();
+        },
+        { once: true },
+      );
     });
+  }
+
+  /** Reads the stream until aborted, reconnecting with a growing wait when it drops or is refused. */
+  async function readEvents(ctrl: AbortController): Promise<void> {
+    let delay = firstDelay;
+    while (!ctrl.signal.aborted) {
+      try {
+        const res = await doFetch(`${opts.baseUrl}/api/events`, { headers: { [TOKEN_HEADER]: opts.token, accept: 'text/event-stream' }, cache: 'no-store', signal: ctrl.signal });
+        if (!res.ok || !res.body) {
+          const text = await res.text().catch(() => '');
+          let message = `the host answered ${res.status}`;
+          try {
+            message = String((JSON.parse(text) as { error?: unknown }).error ?? message);
+          } catch {
+            /* not JSON: keep the status */
+          }
+          throw new Error(`Live updates are off: ${message}`);
+        }
+        delay = firstDelay;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, '\n');
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            dispatch(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+          }
+        }
+      } catch (err) {
+        if (!ctrl.signal.aborted) report(err);
+      }
+      await pause(delay, ctrl.signal);
+      delay = Math.min(delay * 2, 30_000);
+    }
   }
 
   client.on = <E extends AnyEventName>(name: E, fn: (payload: AllEventMap[E]) => void): (() => void) => {
@@ -88,15 +135,17 @@ export function createHttpClient(opts: HttpClientOptions): WorkbenchClient {
     if (!set) {
       set = new Set();
       listeners.set(name, set);
-      if (source) subscribeSource(name);
     }
     set.add(fn as (payload: never) => void);
-    ensureSource();
+    if (!stream) {
+      stream = new AbortController();
+      void readEvents(stream);
+    }
     return () => {
       set.delete(fn as (payload: never) => void);
-      if ([...listeners.values()].every((s) => s.size === 0) && source) {
-        source.close();
-        source = null;
+      if ([...listeners.values()].every((s) => s.size === 0) && stream) {
+        stream.abort();
+        stream = null;
         listeners.clear();
       }
     };

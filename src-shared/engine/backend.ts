@@ -1,6 +1,10 @@
 // What the solver needs from a compute backend. Two implement it: the plain TypeScript
 // reference (engine/reference) and the WebAssembly SIMD fast path (engine/wasm), tested
-// against each other. Speed lives apart from clarity (style.md).
+// against each other. Speed lives apart from clarity (style.md). A backend may also run the
+// whole training step itself (createStep, engine/step.ts): the solver then uses that instead of
+// composing the step from trainStep, L2 and an optimiser.
+
+import type { StepConfig, TrainingStep } from './step';
 
 export interface Backend {
   readonly name: string;
@@ -18,4 +22,9 @@ export interface Backend {
   trainStep(x: Float32Array, labels: Uint8Array, n: number): number;
   /** Forward only: writes the softmax probabilities (n, 10) into probs. */
   predict(x: Float32Array, n: number, probs: Float32Array): void;
+  /**
+   * Optional: the backend's own whole step (batch assembly, forward, backward, L2, optimiser) for
+   * a run. Called once per trainer; the step's optimiser state lives in the backend.
+   */
+  createStep?(cfg: StepConfig): TrainingStep;
 }

@@ -1,9 +1,10 @@
 // L2 regularisation, as the CS231n-style models the report's code follows do it:
 //   loss += ½λ Σ W²  over every weight tensor (biases are not regularised)
-//   dW   += λ W
-// Applied by the solver after the backend's trainStep and before the optimiser step.
+//   dW   += λ W          (stored flushed to zero below the float32 normal range, engine/ftz.ts)
+// Applied after the backend's trainStep and before the optimiser step (engine/step.ts).
 
 import { PARAM_TABLE } from './layout';
+import { flush32 } from './ftz';
 
 const WEIGHTS = PARAM_TABLE.filter((p) => p.name.endsWith('.w'));
 
@@ -15,7 +16,7 @@ export function addL2(params: Float32Array, grads: Float32Array, lambda: number)
     for (let i = offset; i < end; i++) {
       const w = params[i];
       sum += w * w;
-      grads[i] += lambda * w;
+      grads[i] = flush32(grads[i] + lambda * w);
     }
   }
   return 0.5 * lambda * sum;

@@ -2,7 +2,7 @@
 
 import type { Backend } from './backend';
 import { createReferenceBackend } from './reference/lenet';
-import { createWasmBackend } from './wasm/backend';
+import { createParallelBackend } from './wasm/parallel';
 
 /** 'auto': the WebAssembly SIMD backend, or the reference if this runtime cannot run it. */
 export const BACKEND_CHOICES = ['auto', 'wasm', 'reference'] as const;
@@ -16,13 +16,17 @@ export function backendBatch(batchSize: number): number {
   return Math.max(batchSize, EVAL_CHUNK);
 }
 
-/** A backend whose buffers take a run's batches (backendBatch). 'auto' falls back to the reference. */
+/**
+ * A backend whose buffers take a run's batches (backendBatch). 'wasm' is the data-parallel
+ * backend on one thread (the same bits as on any number: engine/shards.ts; more threads need a
+ * host's pool, src-main/runs/pool.ts). 'auto' falls back to the reference.
+ */
 export function createBackend(choice: BackendChoice, batchSize: number): Backend {
   const maxBatch = backendBatch(batchSize);
   if (choice === 'reference') return createReferenceBackend(maxBatch);
-  if (choice === 'wasm') return createWasmBackend(maxBatch);
+  if (choice === 'wasm') return createParallelBackend(maxBatch);
   try {
-    return createWasmBackend(maxBatch);
+    return createParallelBackend(maxBatch);
   } catch {
     return createReferenceBackend(maxBatch);
   }

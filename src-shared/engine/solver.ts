@@ -14,23 +14,31 @@
 //
 // Determinism: everything random comes from the seeded PRNG streams (engine/split STREAM), and a
 // checkpoint holds all the state the next step reads, so restoring at any step and continuing
-// gives bit-identical parameters to never having stopped.
+// gives bit-identical parameters to never having stopped. A backend that trains on several
+// threads (engine/wasm/parallel.ts) splits every batch into fixed shards (engine/shards.ts), so
+// the thread count never changes a bit either: a run may be resumed on any number of threads.
+//
+// The step itself (batch assembly, forward, backward, L2, optimiser) is the backend's own when it
+// has one (Backend.createStep), else composed from the pieces (engine/step.ts composedStep).
 
-import { addL2 } from './regularize';
 import type { Backend } from './backend';
 import type { EpochMetrics, Evaluation, ImageSet, IterationInfo, TrainConfig, Trainer } from './types';
 import { Prng } from './prng';
 import { PARAM_COUNT, NUM_CLASSES } from './layout';
 import { initParams } from './init';
-import { createOptimizer, type Optimizer } from './optim';
-import { BatchWriter, normStats, type NormStats } from './batch';
+import { normStats, type NormStats } from './batch';
+import { composedStep, type BatchRef, type TrainingStep } from './step';
 import { learningRateAt } from './schedule';
 import { checkTrainConfig } from './trainConfig';
 import { checkImageSet, fingerprint, splitTrainSet, STREAM, type Split } from './split';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointBuffer } from './checkpoint';
 
-/** Bumped when a change to the engine changes the numbers a run produces. */
-export const ENGINE_VERSION = '1.0.0';
+/**
+ * Bumped when a change to the engine changes the numbers a run produces.
+ * 2.0.0: gradients summed over 8 fixed shards per batch (engine/shards.ts) instead of one pass over
+ * the batch; flush-to-zero of subnormal parameters, moments, activations and gradients (engine/ftz.ts).
+ */
+export const ENGINE_VERSION = '2.0.0';
 
 /** −log p is computed with p clamped to the smallest positive float32, so one image's loss is at most ≈103.3. */
 const MIN_PROB = 1.401298464324817e-45;
@@ -85,9 +93,8 @@ class SolverImpl implements SolverTrainer {
   readonly backend: Backend;
   private readonly train: ImageSet;
   private readonly trainPrint: string;
-  private readonly optimizer: Optimizer;
+  private readonly runner: TrainingStep;
   private readonly rng: Prng;
-  private readonly writer: BatchWriter;
   private readonly perm: Uint32Array; // shuffle: this epoch's order of training images
   private readonly draws: Uint32Array; // bootstrap: this batch's images
   private readonly probs: Float32Array; // evaluation chunk output (maxBatch, 10)
@@ -106,9 +113,9 @@ class SolverImpl implements SolverTrainer {
     this.itersPerEpoch = Math.ceil(this.split.nTrain / config.batchSize);
     this.normalization = norm ?? normStats(config.normalization, train, this.split.nTrain);
     this.trainPrint = trainPrint ?? fingerprint(train);
-    this.optimizer = createOptimizer(PARAM_COUNT, config);
+    const stepConfig = { ...config, normalization: this.normalization };
+    this.runner = backend.createStep ? backend.createStep(stepConfig) : composedStep(backend, stepConfig);
     this.rng = new Prng(config.seed, STREAM.sampling);
-    this.writer = new BatchWriter(backend.maxBatch, this.normalization);
     this.perm = new Uint32Array(config.sampling === 'shuffle' ? this.split.nTrain : 0);
     this.draws = new Uint32Array(config.sampling === 'bootstrap' ? config.batchSize : 0);
     this.probs = new Float32Array(backend.maxBatch * NUM_CLASSES);
@@ -137,22 +144,17 @@ class SolverImpl implements SolverTrainer {
       s.lossSum = 0; s.images = 0; s.trainMs = 0; s.evalMs = 0;
     }
     const lr = learningRateAt(cfg, e);
-    let n: number;
+    let batch: BatchRef;
     if (cfg.sampling === 'bootstrap') {
-      n = B;
       for (let i = 0; i < B; i++) this.draws[i] = this.rng.below(nTrain);
-      this.writer.fill(this.train, this.draws, 0, n);
+      batch = { set: this.train, indices: this.draws, start: 0, n: B };
     } else {
       const start = s.pos * B;
-      n = Math.min(B, nTrain - start);
-      if (cfg.sampling === 'shuffle') this.writer.fill(this.train, this.perm, start, n);
-      else this.writer.fillRange(this.train, start, n);
+      batch = { set: this.train, indices: cfg.sampling === 'shuffle' ? this.perm : null, start, n: Math.min(B, nTrain - start) };
     }
-    const dataLoss = this.backend.trainStep(this.writer.x, this.writer.labels, n);
+    const n = batch.n;
     // With L2 regularisation the iteration loss is data + ½λ‖W‖², as the report's code reports it.
-    const lambda = this.config.weightDecay;
-    const loss = lambda > 0 ? dataLoss + addL2(this.backend.params, this.backend.grads, lambda) : dataLoss;
-    this.optimizer.step(this.backend.params, this.backend.grads, lr);
+    const loss = this.runner.train(batch, lr);
     s.lossSum += loss;
     s.images += n;
     s.pos++;
@@ -189,11 +191,9 @@ class SolverImpl implements SolverTrainer {
     let correct = 0, lossSum = 0;
     for (let c = 0; c < count; c += M) {
       const n = Math.min(M, count - c);
-      if (indices) this.writer.fill(this.train, indices, c, n);
-      else this.writer.fillRange(this.train, first + c, n);
-      this.backend.predict(this.writer.x, n, this.probs);
+      this.runner.predict({ set: this.train, indices, start: indices ? c : first + c, n }, this.probs);
       for (let i = 0; i < n; i++) {
-        const y = this.writer.labels[i];
+        const y = this.train.labels[indices ? indices[c + i] : first + c + i];
         if (argmax(this.probs, i * NUM_CLASSES) === y) correct++;
         lossSum -= Math.log(Math.max(this.probs[i * NUM_CLASSES + y], MIN_PROB));
       }
@@ -210,9 +210,8 @@ class SolverImpl implements SolverTrainer {
     let correct = 0, lossSum = 0;
     for (let c = 0; c < count; c += M) {
       const n = Math.min(M, count - c);
-      this.writer.fillRange(set, c, n);
       const out = probabilities.subarray(c * NUM_CLASSES, (c + n) * NUM_CLASSES);
-      this.backend.predict(this.writer.x, n, out);
+      this.runner.predict({ set, indices: null, start: c, n }, out);
       for (let i = 0; i < n; i++) {
         const y = set.labels[c + i];
         const k = argmax(out, i * NUM_CLASSES);
@@ -226,7 +225,7 @@ class SolverImpl implements SolverTrainer {
   }
 
   checkpoint(): Uint8Array {
-    const s = this.s, opt = this.optimizer.state();
+    const s = this.s, opt = this.runner.optimizerState();
     const header = {
       kind: 'lenet5-trainer',
       engineVersion: ENGINE_VERSION,
@@ -297,7 +296,7 @@ class SolverImpl implements SolverTrainer {
       throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
     }
     // Every check passed: now change state.
-    this.optimizer.setState({ name: this.config.optimizer, t: o.t, buffers: optBuffers });
+    this.runner.setOptimizerState({ name: this.config.optimizer, t: o.t, buffers: optBuffers });
     this.backend.params.set(params);
     this.backend.grads.fill(0);
     if (perm) this.perm.set(perm);

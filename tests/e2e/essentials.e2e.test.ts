@@ -178,7 +178,8 @@ describe('essentials in Chromium', () => {
   }, 90_000);
 
   it('ticks the elapsed time while a run trains and labels a mid-epoch checkpoint as such', async () => {
-    const run = await s.wb.api.createRun({ config: { epochs: 4, trainSubset: 6000, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'long one' });
+    // Long enough (40 epochs) to still be training after the elapsed-time check on any machine.
+    const run = await s.wb.api.createRun({ config: { epochs: 40, trainSubset: 6000, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'long one' });
     await page.goto(`${base}#/runs/${run.id}`);
     await until('training in epoch 2', async () => {
       const r = await s.wb.api.getRun({ id: run.id });
@@ -190,7 +191,15 @@ describe('essentials in Chromium', () => {
     await page.waitForTimeout(2200);
     const t1 = await elapsed.textContent();
     expect(t1).not.toBe(t0);
-    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    // Stop in the middle of an epoch (the worker stops after the batch in hand), then look at the label.
+    const stopped = new Promise<void>((resolve) => {
+      const off = s.wb.events.on('runProgress', (p) => {
+        if (p.runId !== run.id || p.iterationInEpoch < 10 || p.iterationInEpoch > 100) return;
+        off();
+        void s.wb.api.stopRun({ id: run.id }).then(() => resolve());
+      });
+    });
+    await stopped;
     await page.locator('.detail > .head [data-status="stopped"]').waitFor({ timeout: 30_000 });
     const cps = await s.wb.api.listCheckpoints({ runId: run.id });
     const mid = cps.find((c) => c.iteration % 120 !== 0)!;

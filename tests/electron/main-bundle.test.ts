@@ -1,9 +1,12 @@
 // The built Electron main (out/main/index.js) loaded under Node with the electron stand-in, over
-// the real workbench on a temp database: secure window, hardened session and contents, menu,
-// every contract method on IPC with the sender check and the parsers, events forwarded, and
-// quitting stopping a running run with a checkpoint.
+// the real workbench on a temp database, as `npm start` runs it (production, even with a stray
+// ELECTRON_RENDERER_URL in the environment): secure window without DevTools, the renderer from
+// the privileged app:// scheme with the CSP header, hardened session and contents (navigation of
+// the window and of frames, new windows), menu, every contract method on IPC with the sender
+// check and the parsers, events forwarded, and quitting stopping a running run with a checkpoint.
+// Development mode (`npm run dev`) is in dev-mode.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +14,7 @@ import { METHOD_NAMES, type RunRow } from '../../src-shared/contract';
 import { eventChannel, methodChannel } from '../../src-shared/wire';
 import { buildIfStale, ROOT } from '../../scripts/build-if-stale.mjs';
 import { createWorkbench } from '../../src-main/api/workbench';
+import { RENDERER_CSP, RENDERER_META_CSP } from '../../src-main/web/csp';
 import { electronStub, loadMainBundle, type ElectronStub, type MenuItem, type StubState, type StubWindow } from '../support/electron-harness';
 
 let electron: ElectronStub;
@@ -47,6 +51,9 @@ beforeAll(async () => {
   state.paths.userData = userData;
   state.appPath = ROOT;
   delete process.env.LENET_WORKBENCH_DB;
+  // A leftover in the user's shell must not switch the app to a page of its choosing.
+  process.env.ELECTRON_RENDERER_URL = 'http://127.0.0.1:9/';
+  delete process.env.NODE_ENV_ELECTRON_VITE;
   await loadMainBundle();
   win = await until('the window', () => state.windows[0]);
   await until('IPC handlers', () => state.handlers.size >= METHOD_NAMES.length);
@@ -58,15 +65,15 @@ afterAll(() => {
 });
 
 describe('Electron main bundle', () => {
-  it('opens one window with the secure options, shown on ready-to-show, from out/renderer', async () => {
+  it('opens one window with the secure options and no DevTools, shown on ready-to-show, from app://workbench', async () => {
     expect(state.windows).toHaveLength(1);
     const prefs = win.options.webPreferences ?? {};
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false });
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, devTools: false });
     expect(prefs.preload).toBe(join(ROOT, 'out/preload/index.cjs'));
     expect(existsSync(prefs.preload as string)).toBe(true);
     expect(win.options.show).toBe(false);
     await until('show', () => win.shown);
-    expect(win.webContents.mainFrame.url).toBe(pathToFileURL(join(ROOT, 'out/renderer/index.html')).href);
+    expect(win.webContents.mainFrame.url).toBe('app://workbench/index.html');
     expect(state.sandboxEnabled).toBe(true);
     expect(existsSync(join(userData, 'workbench.sqlite'))).toBe(true);
   });
@@ -78,8 +85,10 @@ describe('Electron main bundle', () => {
     expect(answers).toEqual([false, false]);
     expect(state.session.permissionCheckHandler?.({}, 'media')).toBe(false);
     let headers: Record<string, string[]> = {};
+    expect(state.session.headersReceived).toBeTypeOf('function');
     state.session.headersReceived?.({ responseHeaders: { 'X-Other': ['1'] } }, (r) => (headers = r.responseHeaders));
-    expect(headers['Content-Security-Policy'][0]).toMatch(/default-src 'self'; script-src 'self'/);
+    expect(headers['Content-Security-Policy']).toEqual([RENDERER_CSP]);
+    expect(RENDERER_CSP).toMatch(/object-src 'none'; base-uri 'none'; form-action 'none'/);
     expect(headers['X-Other']).toEqual(['1']);
 
     const open = win.webContents.windowOpenHandler;
@@ -93,9 +102,49 @@ describe('Electron main bundle', () => {
     win.webContents.emit('will-navigate', { preventDefault: () => prevented++ }, 'file:///etc/passwd');
     win.webContents.emit('will-attach-webview', { preventDefault: () => prevented++ });
     expect(prevented).toBe(3);
+    // Frames too: an iframe (or the window itself) sent anywhere is stopped, and nothing opens.
+    for (const [url, isMainFrame] of [
+      ['https://example.org/', false],
+      ['file:///etc/passwd', false],
+      ['app://workbench/index.html', false],
+      ['https://example.org/', true],
+    ] as const) {
+      let stopped = false;
+      win.webContents.emit('will-frame-navigate', { url, isMainFrame, preventDefault: () => (stopped = true) });
+      expect(stopped, `${url} ${isMainFrame}`).toBe(true);
+    }
     return until('external opens', () => state.openedExternal.length >= 3).then(() => {
       expect(state.openedExternal).toEqual(['https://example.com/docs', 'http://example.com/', 'https://example.org/']);
     });
+  });
+
+  it('serves the renderer from the app:// scheme, registered as privileged before ready, with the CSP header', async () => {
+    expect(state.privilegedSchemes).toEqual([{ schemes: [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }], beforeReady: true }]);
+    const handler = state.protocolHandlers.get('app');
+    expect(handler).toBeTypeOf('function');
+    const get = (url: string, method = 'GET') => handler!(new Request(url, { method }));
+
+    const page = await get('app://workbench/index.html');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toBe(RENDERER_CSP);
+    const html = await page.text();
+    expect(html).toBe(readFileSync(join(ROOT, 'out/renderer/index.html'), 'utf8'));
+    // The page's meta tag says the same as the header (less frame-ancestors, which a meta tag cannot hold).
+    expect(/<meta http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)?.[1]).toBe(RENDERER_META_CSP);
+
+    const script = readdirSync(join(ROOT, 'out/renderer/assets')).find((f) => f.endsWith('.js'));
+    const asset = await get(`app://workbench/assets/${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('content-security-policy')).toBeNull();
+
+    for (const url of ['app://workbench/%2e%2e/main/index.js', 'app://workbench/..%2fmain%2findex.js', 'app://workbench/assets/..%2f..%2fmain/index.js', 'app://workbench/%2e%2e/%2e%2e/package.json', 'app://workbench/nope.html', 'app://other/index.html', 'app://workbench/..%5cmain%5cindex.js']) {
+      const r = await get(url);
+      expect([400, 404], url).toContain(r.status);
+      expect(await r.text(), url).not.toContain('import');
+    }
+    expect((await get('app://workbench/index.html', 'POST')).status).toBe(405);
   });
 
   it('has the application menu with the usual shortcuts, sending navigation to the renderer', () => {
@@ -105,7 +154,7 @@ describe('Electron main bundle', () => {
     expect(byLabel('Runs')?.accelerator).toBe('CmdOrCtrl+1');
     expect(byLabel('Compare')?.accelerator).toBe('CmdOrCtrl+2');
     expect(items.find((i) => i.role === 'reload')?.accelerator).toBe('CmdOrCtrl+R');
-    expect(items.some((i) => i.role === 'toggleDevTools')).toBe(true); // not packaged = development
+    expect(items.some((i) => i.role === 'toggleDevTools')).toBe(false); // production
     expect(items.some((i) => i.role === 'quit')).toBe(true);
     win.webContents.sent.length = 0;
     byLabel('New Run…')!.click!();
@@ -132,8 +181,10 @@ describe('Electron main bundle', () => {
     try {
       win.webContents.mainFrame.url = 'https://evil.example/';
       expect((await call('listRuns', {})).ok).toBe(false);
-      win.webContents.mainFrame.url = pathToFileURL(join(ROOT, 'out/renderer/other.html')).href;
-      expect((await call('listRuns', {})).ok).toBe(false);
+      for (const other of ['app://workbench/other.html', 'app://evil/index.html', pathToFileURL(join(ROOT, 'out/renderer/index.html')).href, 'http://127.0.0.1:9/']) {
+        win.webContents.mainFrame.url = other;
+        expect((await call('listRuns', {})).ok, other).toBe(false);
+      }
     } finally {
       win.webContents.mainFrame.url = url;
     }

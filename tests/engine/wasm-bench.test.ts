@@ -2,7 +2,7 @@
 // both backends (synthetic data, no epoch), and the documented line format.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { parseBenchArgs, runBench, formatBench, main, DEFAULT_BENCH, FLOP_TRAIN, FLOP_INFER, type BenchOptions } from '../../src-main/cli/bench';
+import { parseBenchArgs, runBench, formatBench, main, runThreadBench, formatThreadBench, DEFAULT_BENCH, FLOP_TRAIN, FLOP_INFER, type BenchOptions } from '../../src-main/cli/bench';
 
 describe('bench flags', () => {
   it('defaults to batch 200, both backends, MNIST data and the epoch run', () => {
@@ -85,5 +85,57 @@ describe('bench run', () => {
     expect(lines.filter((l) => l.startsWith('result '))).toHaveLength(4);
     expect(lines.filter((l) => l.startsWith('layer '))).toHaveLength(24);
     expect(lines.find((l) => l.startsWith('result backend=wasm-simd kind=train'))).toMatch(/ ms_median=\d+\.\d{3} ms_min=\S+ images_per_s=\d+ gflops=\d+\.\d\d cpu_ms_median=\S+$/);
+  });
+});
+
+describe('bench --threads', () => {
+  it('reads thread lists, epochs, a preset and config changes', () => {
+    const p = parseBenchArgs(['--threads', '1,2', '--train-epochs=3', '--preset', 'report-batch50', '--set', 'init=he', '--set=learningRate=0.002']);
+    expect(p).toEqual({ kind: 'run', options: { ...DEFAULT_BENCH, threads: [1, 2], trainEpochs: 3, preset: 'report-batch50', set: { init: 'he', learningRate: 0.002 } } });
+    expect(parseBenchArgs(['--threads', '256'])).toMatchObject({ kind: 'run', options: { threads: [256] } });
+  });
+
+  it('refuses 0, negative, more than 256 and malformed thread counts, and bad epochs, presets and settings', () => {
+    const cases: [string[], RegExp][] = [
+      [['--threads', '0'], /--threads: each thread count must be a whole number between 1 and 256 \(got "0"\)/],
+      [['--threads', '-1'], /--threads: each thread count must be a whole number between 1 and 256 \(got "-1"\)/],
+      [['--threads', '257'], /between 1 and 256 \(got "257"\)/],
+      [['--threads', '1,,2'], /\(got ""\)/],
+      [['--threads', '1.5'], /\(got "1.5"\)/],
+      [['--threads', 'two'], /\(got "two"\)/],
+      [['--threads'], /--threads needs a list of thread counts/],
+      [['--train-epochs', '0'], /--train-epochs must be a whole number between 1 and 100/],
+      [['--train-epochs', '101'], /--train-epochs must be a whole number between 1 and 100/],
+      [['--preset', 'fast'], /--preset must be one of report, .*quick \(got "fast"\)/],
+      [['--set', 'speed=3'], /--set needs KEY=VALUE with KEY one of seed, epochs, /],
+      [['--set', 'batchSize'], /--set needs KEY=VALUE/],
+      [['--set', 'batchSize=0'], /--set: Batch size must be/],
+    ];
+    for (const [argv, msg] of cases) {
+      const p = parseBenchArgs(argv);
+      expect(p.kind, argv.join(' ')).toBe('error');
+      if (p.kind === 'error') expect(p.message).toMatch(msg);
+    }
+    let err = '';
+    expect(main(['--threads', '0'], () => {}, (s) => (err += s))).toBe(2);
+    expect(err).toMatch(/^bench: --threads: each thread count must be a whole number between 1 and 256/);
+  });
+
+  it('trains the same bits on each thread count and prints images/s and the speed-up', async () => {
+    const o = parseBenchArgs(['--threads', '1,2', '--preset', 'quick', '--set', 'trainSubset=60', '--set', 'trainEvalSize=20', '--set', 'validationSize=20', '--set', 'batchSize=16']);
+    expect(o.kind).toBe('run');
+    if (o.kind !== 'run') return;
+    const r = await runThreadBench(o.options);
+    expect(r.runs.map((t) => t.threads)).toEqual([1, 2]);
+    expect(r.epochs.map((e) => `${e.threads}:${e.epoch}`)).toEqual(['1:1', '2:1']);
+    expect(r.epochs[1].loss).toBe(r.epochs[0].loss);
+    expect(r.runs.every((t) => t.identical && t.imagesPerS > 0 && t.rssMb > 0)).toBe(true);
+    expect(r.runs[0].speedup).toBe(1);
+    expect(r.runs[1].speedup).toBeCloseTo(r.runs[1].imagesPerS / r.runs[0].imagesPerS, 9);
+    const lines = formatThreadBench(r);
+    const record = /^(bench|machine|thread_epoch|thread_run)( [a-z0-9_]+=("[^"]*"|\S+))+$/;
+    for (const line of lines) expect(line).toMatch(record);
+    expect(lines.filter((l) => l.startsWith('thread_run '))[1]).toMatch(/^thread_run threads=2 preset=quick epochs=1 images_per_s=\d+ wall_s=\S+ cpu_s=\S+ speedup=\d+\.\d\d identical=yes rss_mb=\d+ peak_rss_mb=\d+$/);
+    expect(lines.find((l) => l.startsWith('thread_epoch threads=1'))).toMatch(/ subnormal_params=0$/);
   });
 });

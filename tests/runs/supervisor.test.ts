@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src-shared/engine/checkpoint';
 import { createTrainer } from '../../src-shared/engine/solver';
-import { createWasmBackend } from '../../src-shared/engine/wasm/backend';
+import { createParallelBackend } from '../../src-shared/engine/wasm/parallel';
 import { loadIdxFolder } from '../../src-main/data/mnist';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { openStore } from '../../src-main/store/index';
@@ -88,7 +88,7 @@ describe('run supervisor', () => {
     expect(await waitForStatus(wb, run.id, ['completed', 'failed'])).toBe('completed');
     const full = (await wb.api.getRun({ id: run.id })).config;
     const data = loadIdxFolder(join(tmp.dir, 'tiny'));
-    const trainer = createTrainer(full, data.train, createWasmBackend(Math.max(full.batchSize, 200)));
+    const trainer = createTrainer(full, data.train, createParallelBackend(Math.max(full.batchSize, 200)));
     while (!trainer.done) trainer.step();
     const params = (await finalState(wb, run.id)).get('params')!;
     expect(Buffer.from(params).equals(Buffer.from(trainer.params.buffer, trainer.params.byteOffset, trainer.params.byteLength))).toBe(true);

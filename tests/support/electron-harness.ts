@@ -47,6 +47,9 @@ export interface StubState {
     permissionCheckHandler: ((...args: unknown[]) => boolean) | null;
     headersReceived: ((details: { responseHeaders: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null;
   };
+  ready: boolean;
+  privilegedSchemes: { schemes: { scheme: string; privileges: Record<string, boolean> }[]; beforeReady: boolean }[];
+  protocolHandlers: Map<string, (request: Request) => Promise<Response>>;
   exposed: Map<string, Record<string, unknown>>;
   invoked: { channel: string; args: unknown[] }[];
   invokeHandler: (channel: string, ...args: unknown[]) => Promise<unknown>;

@@ -21,6 +21,11 @@ const state = {
   quitted: false,
   exitCode: null,
   session: { permissionRequestHandler: null, permissionCheckHandler: null, headersReceived: null },
+  ready: false,
+  /** protocol.registerSchemesAsPrivileged calls: { schemes, beforeReady }. */
+  privilegedSchemes: [],
+  /** protocol.handle: scheme → handler. */
+  protocolHandlers: new Map(),
   exposed: new Map(),
   invoked: [],
   invokeHandler: async () => ({ ok: true, value: null }),
@@ -71,10 +76,11 @@ export const app = new (class extends EventEmitter {
     return state.lock;
   }
   whenReady() {
+    state.ready = true;
     return Promise.resolve();
   }
   isReady() {
-    return true;
+    return state.ready;
   }
   quit() {
     state.quitCalls++;
@@ -156,6 +162,18 @@ export const Menu = {
   },
 };
 
+// Electron accepts privileged schemes only before the app is ready, and one handler per scheme.
+export const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    state.privilegedSchemes.push({ schemes, beforeReady: !state.ready });
+  },
+  handle(scheme, handler) {
+    if (!state.ready) throw new Error('protocol.handle may be called only after the app is ready.');
+    if (state.protocolHandlers.has(scheme)) throw new Error(`The scheme "${scheme}" is already handled.`);
+    state.protocolHandlers.set(scheme, handler);
+  },
+};
+
 export const shell = {
   async openExternal(url) {
     state.openedExternal.push(url);
@@ -210,4 +228,4 @@ export const ipcRenderer = {
 
 export const stub = { state, WebFrameMain };
 
-export default { app, BrowserWindow, ipcMain, Menu, shell, session, contextBridge, ipcRenderer };
+export default { app, BrowserWindow, ipcMain, Menu, protocol, shell, session, contextBridge, ipcRenderer };

@@ -41,7 +41,7 @@ beforeAll(async () => {
   host = await startWebHost({ workbench: wb, rendererDir: join(dir, 'renderer'), port: 0 });
   http = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: host.token });
   // Over HTTP: create, and watch it complete on the event stream.
-  const stream = openStream(host.port, `/api/events?token=${host.token}`);
+  const stream = openStream(host.port, '/api/events', { 'x-workbench-token': host.token });
   await stream.next(/: connected/);
   const created = await http.createRun({ config: TINY, name: 'tiny A' });
   expect(created.status).toBe('queued');

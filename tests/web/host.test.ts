@@ -1,5 +1,6 @@
 // The web host's transport and guards, against a generic fake of the contract (fast, no SQLite):
-// token, Host header, Origin, bad JSON, unknown method, oversized body, path traversal, SSE, and
+// token (header only: no cookie, no query), Host header, Origin, bad JSON, invalid UTF-8,
+// unknown method, oversized body, path traversal, SSE (fetch-read, with the header), and
 // every method round-tripping through the renderer's HTTP client. The same host over the real
 // API on a temp database is in host-real.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { connect } from 'node:net';
 import { contract, METHOD_NAMES, type MethodName } from '../../src-shared/contract';
 import { fromWireJson } from '../../src-shared/wire';
 import { startWebHost, type WebHost } from '../../src-main/web/host';
+import { RENDERER_CSP } from '../../src-main/web/csp';
 import { createHttpClient } from '../../src-renderer/src/api';
 import { fakeWorkbench, type FakeWorkbench } from '../support/fake-workbench';
 import { raw, openStream } from '../support/http';
@@ -47,32 +49,63 @@ describe('web host guards', () => {
     expect(host.token).toBe(TOKEN);
   });
 
-  it('refuses API calls and pages without the right token (401), and changes nothing', async () => {
+  it('refuses API calls and event streams without the right token header (401), and changes nothing', async () => {
     const before = wb.calls.length;
     expect((await raw(host.port, 'POST', '/api/listRuns', { body: '{}' })).status).toBe(401);
     expect((await raw(host.port, 'POST', '/api/listRuns', { body: '{}', headers: { 'x-workbench-token': 'wrong' } })).status).toBe(401);
     expect((await raw(host.port, 'POST', '/api/listRuns?token=wrong', { body: '{}' })).status).toBe(401);
-    expect((await raw(host.port, 'GET', '/')).status).toBe(401);
     expect((await raw(host.port, 'GET', '/api/events')).status).toBe(401);
-    const r = await raw(host.port, 'GET', '/assets/app.js');
-    expect(r.status).toBe(401);
+    const r = await raw(host.port, 'POST', '/api/listPresets');
     expect(JSON.parse(r.body).error).toMatch(/token/);
     expect(wb.calls.length).toBe(before);
   });
 
-  it('opening the page with ?token sets a strict cookie that serves the assets but not API calls', async () => {
+  it('accepts the token only in the header: never from a cookie or the query, and sets no cookie', async () => {
+    const before = wb.calls.length;
     const page = await raw(host.port, 'GET', `/?token=${TOKEN}`);
     expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    // A replayed cookie of the old scheme, or the token in the URL, opens nothing.
+    for (const cookie of [`wb_token_${host.port}=${TOKEN}`, `wb_token=${TOKEN}`]) {
+      expect((await raw(host.port, 'POST', '/api/listPresets', { headers: { cookie } })).status, cookie).toBe(401);
+      expect((await raw(host.port, 'GET', '/api/events', { headers: { cookie } })).status, cookie).toBe(401);
+    }
+    expect((await raw(host.port, 'POST', `/api/listPresets?token=${TOKEN}`)).status).toBe(401);
+    expect((await raw(host.port, 'GET', `/api/events?token=${TOKEN}`)).status).toBe(401);
+    expect(wb.calls.length).toBe(before);
+    expect((await raw(host.port, 'POST', '/api/listPresets', { headers: auth() })).status).toBe(200);
+  });
+
+  it('serves the built renderer (public code, no data) without a token, the page under the CSP header', async () => {
+    const page = await raw(host.port, 'GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(RENDERER_CSP);
+    expect(page.headers['content-security-policy']).toMatch(/object-src 'none'; base-uri 'none'; form-action 'none'/);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(new RegExp(`^wb_token_${host.port}=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`));
-    const asset = await raw(host.port, 'GET', '/assets/app.js', { headers: { cookie: `other=1; wb_token_${host.port}=${TOKEN}` } });
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const asset = await raw(host.port, 'GET', '/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/text\/javascript/);
     expect(asset.body).toBe('console.log(1)');
-    const api = await raw(host.port, 'POST', '/api/listPresets', { headers: { cookie: `wb_token_${host.port}=${TOKEN}` } });
-    expect(api.status).toBe(401);
+  });
+
+  it('answers a request body that is not valid UTF-8 with 400, calling nothing', async () => {
+    const before = wb.calls.length;
+    const bodies = [
+      Buffer.concat([Buffer.from('{"id":1,"name":"a'), Buffer.from([0xff]), Buffer.from('"}')]),
+      Buffer.concat([Buffer.from('{"id":1,"name":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]), // an encoded lone surrogate
+      Buffer.concat([Buffer.from('{"id":1,"name":"'), Buffer.from([0xc3]), Buffer.from('"}')]), // truncated sequence
+      Buffer.concat([Buffer.from('{"id":1,"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]), // overlong
+    ];
+    for (const body of bodies) {
+      const r = await raw(host.port, 'POST', '/api/renameRun', { headers: auth(), body });
+      expect(r.status, body.toString('hex')).toBe(400);
+      expect(JSON.parse(r.body)).toEqual({ ok: false, error: 'Request body is not valid UTF-8.' });
+    }
+    expect(wb.calls.length).toBe(before);
+    const ok = await raw(host.port, 'POST', '/api/renameRun', { headers: auth(), body: Buffer.from('{"id":1,"name":"Ünïcødé 😀"}') });
+    expect(ok.status).toBe(200);
+    expect((fromWireJson(ok.body) as { value: { params: { name: string } } }).value.params.name).toBe('Ünïcødé 😀');
   });
 
   it('refuses a foreign Host header (DNS rebinding) and a foreign Origin with 403', async () => {
@@ -137,11 +170,11 @@ describe('web host guards', () => {
       '/nope.html',
     ];
     for (const p of paths) {
-      const r = await raw(host.port, 'GET', `${p}${p.includes('?') ? '&' : '?'}token=${TOKEN}`);
+      const r = await raw(host.port, 'GET', p);
       expect([400, 404], p).toContain(r.status);
       expect(r.body, p).not.toContain('SECRET');
     }
-    const ok = await raw(host.port, 'GET', `/index.html?token=${TOKEN}`);
+    const ok = await raw(host.port, 'GET', '/index.html');
     expect(ok.status).toBe(200);
     expect(ok.body).toContain('<title>t</title>');
   });
@@ -183,7 +216,7 @@ describe('web host API', () => {
 
   it('delivers events over SSE, encoded, and unsubscribes when the client goes', async () => {
     const base = wb.listenerCount();
-    const s = openStream(host.port, `/api/events?token=${TOKEN}`);
+    const s = openStream(host.port, '/api/events', auth());
     await s.next(/: connected/);
     expect(s.status).toBe(200);
     expect(wb.listenerCount()).toBeGreaterThan(base);
@@ -198,47 +231,37 @@ describe('web host API', () => {
     expect(wb.listenerCount()).toBe(base);
   });
 
-  it('feeds the HTTP client on(event) through an EventSource', async () => {
-    // A minimal EventSource over node:http, enough for the client's use (Node 20 has none).
-    class NodeEventSource {
-      onerror = null;
-      private handlers = new Map<string, ((e: { data: string }) => void)[]>();
-      private stream;
-      constructor(url: string) {
-        const u = new URL(url);
-        this.stream = openStream(Number(u.port), u.pathname + u.search);
-        let seen = 0;
-        const pump = () => {
-          const blocks = this.stream.text.slice(seen).split('\n\n');
-          const complete = blocks.slice(0, -1);
-          for (const b of complete) {
-            seen += b.length + 2;
-            const ev = /^event: (.*)$/m.exec(b)?.[1];
-            const data = /^data: (.*)$/m.exec(b)?.[1];
-            if (ev && data !== undefined) for (const h of this.handlers.get(ev) ?? []) h({ data });
-          }
-        };
-        this.timer = setInterval(pump, 10);
-      }
-      private timer: ReturnType<typeof setInterval>;
-      addEventListener(type: string, fn: (e: { data: string }) => void) {
-        this.handlers.set(type, [...(this.handlers.get(type) ?? []), fn]);
-      }
-      close() {
-        clearInterval(this.timer);
-        this.stream.close();
-      }
-    }
-    const c = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: TOKEN, EventSource: NodeEventSource });
+  it('feeds the HTTP client on(event) from a fetch-read stream that sends the token header', async () => {
+    const seen: { url: string; token: string | null }[] = [];
+    const recording = ((url: string, init: RequestInit) => {
+      seen.push({ url, token: new Headers(init.headers).get('x-workbench-token') });
+      return fetch(url, init);
+    }) as typeof fetch;
+    const c = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: TOKEN, fetch: recording });
+    const base = wb.listenerCount();
     const got: unknown[] = [];
     const off = c.on('runChanged', (p) => got.push(p));
     expect(() => c.on('nope' as 'runChanged', () => {})).toThrow(/Unknown event/);
-    const base = wb.listenerCount();
-    for (let i = 0; i < 100 && wb.listenerCount() === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(base + wb.listenerCount()).toBeGreaterThan(0);
+    for (let i = 0; i < 100 && wb.listenerCount() === base; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(wb.listenerCount()).toBeGreaterThan(base);
     wb.emit('runChanged', { runId: 3, change: 'created' });
+    wb.emit('runProgress', { runId: 3, epoch: 1, epochs: 2, iteration: 3, iterationInEpoch: 3, itersPerEpoch: 10, loss: NaN, learningRate: 0.001, imagesPerSecond: 5, etaSeconds: null });
     for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(got).toEqual([{ runId: 3, change: 'created' }]);
+    // The stream's URL holds no credential; the header does.
+    expect(seen).toEqual([{ url: `http://127.0.0.1:${host.port}/api/events`, token: TOKEN }]);
     off();
+    for (let i = 0; i < 100 && wb.listenerCount() > base; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(wb.listenerCount()).toBe(base);
+  });
+
+  it('reconnects a dropped event stream and reports a refused one with the host’s message', async () => {
+    const errors: string[] = [];
+    const bad = createHttpClient({ baseUrl: `http://127.0.0.1:${host.port}`, token: 'wrong', reconnectMs: 20, onEventError: (e) => errors.push((e as Error).message) });
+    const off = bad.on('runChanged', () => {});
+    for (let i = 0; i < 100 && errors.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    off();
+    expect(errors.length).toBeGreaterThanOrEqual(2); // it tried again
+    expect(errors[0]).toMatch(/^Live updates are off: Missing or wrong token/);
   });
 });

@@ -4,11 +4,11 @@ import { DEFAULT_PORT, parseServeArgs, UsageError } from '../../src-main/web/ser
 
 describe('npm run serve flags', () => {
   it('defaults to loopback on the default port and the default database', () => {
-    expect(parseServeArgs([])).toEqual({ port: DEFAULT_PORT, host: '127.0.0.1', db: null, help: false });
+    expect(parseServeArgs([])).toEqual({ port: DEFAULT_PORT, host: '127.0.0.1', db: null, queue: null, help: false });
   });
 
   it('reads --port, --host, --db, in both spellings, and --help', () => {
-    expect(parseServeArgs(['--port', '0', '--host=0.0.0.0', '--db', '/tmp/x.sqlite'])).toEqual({ port: 0, host: '0.0.0.0', db: '/tmp/x.sqlite', help: false });
+    expect(parseServeArgs(['--port', '0', '--host=0.0.0.0', '--db', '/tmp/x.sqlite'])).toEqual({ port: 0, host: '0.0.0.0', db: '/tmp/x.sqlite', queue: null, help: false });
     expect(parseServeArgs(['--port=8080', '--help']).help).toBe(true);
   });
 

@@ -1,9 +1,9 @@
 // Loading the compiled kernels (./kernels.generated.ts, built from ./assembly by
 // scripts/build-wasm.mjs): base64 → bytes → WebAssembly.Module (compiled once per thread) →
-// a fresh instance with its own memory. Synchronous, no fs, no fetch: works in a worker, the
-// renderer and tests alike.
+// a fresh instance, with its own memory (kernels) or on a given shared memory (shared kernels).
+// Synchronous, no fs, no fetch: works in a worker, the renderer and tests alike.
 
-import { KERNELS_BASE64 } from './kernels.generated';
+import { KERNELS_BASE64, SHARED_KERNELS_BASE64 } from './kernels.generated';
 
 /** The wasm module's exports (see assembly/index.ts). Pointers are byte addresses; sizes in floats. */
 export interface KernelExports {
@@ -14,6 +14,12 @@ export interface KernelExports {
   inputPtr(): number;
   labelsPtr(): number;
   probsPtr(): number;
+  /** Activations of the last step (views for tests and layer pictures). */
+  s2Ptr(): number;
+  s4Ptr(): number;
+  h5Ptr(): number;
+  h6Ptr(): number;
+  logitsPtr(): number;
   trainStep(n: number): number;
   predict(n: number): void;
   c1Forward(n: number): void;
@@ -28,8 +34,47 @@ export interface KernelExports {
   c5Backward(n: number): void;
   c3Backward(n: number): void;
   c1Backward(n: number): void;
+  // Shared mode (assembly/index.ts, "shared mode"): constants, layout, job descriptors, work items.
+  SHARD_COUNT: WebAssembly.Global;
+  UPDATE_CHUNK: WebAssembly.Global;
+  UPDATE_CHUNKS: WebAssembly.Global;
+  PROBE_SLOTS: WebAssembly.Global;
+  JOB_TRAIN: WebAssembly.Global;
+  JOB_PREDICT: WebAssembly.Global;
+  JOB_UPDATE: WebAssembly.Global;
+  JOB_PROBE: WebAssembly.Global;
+  HEADER_PARAMS: WebAssembly.Global;
+  HEADER_GRADS: WebAssembly.Global;
+  HEADER_OPT_A: WebAssembly.Global;
+  HEADER_OPT_B: WebAssembly.Global;
+  HEADER_SHARD_GRADS: WebAssembly.Global;
+  HEADER_SHARD_LOSS: WebAssembly.Global;
+  HEADER_L2: WebAssembly.Global;
+  HEADER_XS: WebAssembly.Global;
+  HEADER_LABELS: WebAssembly.Global;
+  HEADER_PROBS: WebAssembly.Global;
+  HEADER_STAGE: WebAssembly.Global;
+  HEADER_LUT: WebAssembly.Global;
+  HEADER_MEAN: WebAssembly.Global;
+  HEADER_PROBE: WebAssembly.Global;
+  HEADER_END: WebAssembly.Global;
+  sharedLayoutBytes(maxBatch: number, threads: number): number;
+  setupShared(maxBatch: number, threads: number): number;
+  attach(header: number, thread: number): number;
+  headerWord(k: number): number;
+  setBatch(n: number, fromBytes: number, useMean: number): void;
+  setUpdate(mode: number, opt: number, lr: number, stepSize: number, c2: number, beta1: number, beta2: number, eps: number, mu: number, lambda: number): void;
+  setProbe(spin: number, trap: number, hang: number): void;
+  usedShards(n: number): number;
+  runItem(job: number, item: number): void;
   // Kernel entry points (tests and micro-benchmarks).
   scratchPtr(): number;
+  assembleImages(x: number, src: number, n: number, lut: number, mean: number): void;
+  updateRange(lo: number, hi: number, mode: number, params: number, grads: number, shards: number, stride: number, used: number, opt: number, a: number, b: number, lr: number, stepSize: number, c2: number, beta1: number, beta2: number, eps: number, mu: number, lambda: number): number;
+  flushBuffer(p: number, n: number): void;
+  screenConv(out: number, w: number, F: number, C: number, KK: number, x: number, n: number, HW: number, maxes: number): number;
+  screenAffine(out: number, w: number, OUT: number, IN: number, x: number, n: number, maxes: number): number;
+  scaleUp(wOut: number, w: number, count: number, bOut: number, b: number, F: number): number;
   gemmNN(M: number, N: number, K: number, A: number, sai: number, sak: number, B: number, ldb: number, C: number, ldc: number, acc: number): void;
   gemmNT(M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number): void;
   im2col(col: number, x: number, C: number, H: number, W: number, K: number): void;
@@ -70,6 +115,7 @@ export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 let compiled: WebAssembly.Module | null = null;
+let compiledShared: WebAssembly.Module | null = null;
 
 /** The compiled module, compiled once per thread and shared by every backend instance. */
 function kernelsModule(): WebAssembly.Module {
@@ -77,8 +123,21 @@ function kernelsModule(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * The shared-memory module, compiled once per thread. A WebAssembly.Module can be posted to
+ * another thread (structured clone), so helper threads instantiate this same one.
+ */
+export function sharedKernelsModule(): WebAssembly.Module {
+  if (!compiledShared) compiledShared = new WebAssembly.Module(decodeBase64(SHARED_KERNELS_BASE64));
+  return compiledShared;
+}
 
 /** A fresh instance of the kernels module (its own linear memory; call setup before use). */
 export function instantiateKernels(): KernelExports {
   return new WebAssembly.Instance(kernelsModule(), {}).exports as unknown as KernelExports;
+}
+
+/** An instance of the shared module on `memory` (a shared WebAssembly.Memory); call setupShared or attach before use. */
+export function instantiateSharedKernels(memory: WebAssembly.Memory, module: WebAssembly.Module = sharedKernelsModule()): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
 }

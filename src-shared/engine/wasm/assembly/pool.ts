@@ -6,7 +6,8 @@
 // raw maximum is the first relu'd maximum; when it is not, the reference's gradient dies in
 // relu's mask and ours dies because the pooled value is 0.
 //
-//   forward:  out[o] = max of window, 0 if negative; arg[o] = winner's position 0..3 (strict
+//   forward:  out[o] = max of window, 0 if below FLT_MIN (negative, or subnormal: flush-to-zero,
+//             ftz.ts); arg[o] = winner's position 0..3 (strict
 //             '>'; a NaN wins over numbers and propagates, as in the reference)
 //   backward: poolconv.ts, fused with the conv's backward (only winners carry gradient, and
 //             only where out[o] > 0)
@@ -15,6 +16,8 @@
 // with shuffles, so each f32x4 holds one window position of four windows. A row whose output
 // width is not a multiple of 4 ends with a group that overlaps the previous one (the overlapped
 // windows are computed twice, identically). Output widths below 4 use the scalar loop.
+
+import { reluFlush4, FLT_MIN } from './ftz';
 
 /** Lanes where v takes over from best: v > best, or v is the first NaN (NaN propagates, as in the reference and PyTorch). */
 @inline function wins(v: v128, best: v128): v128 {
@@ -35,8 +38,7 @@
   best = v128.bitselect(v2, best, m); idx = v128.bitselect(i32x4.splat(2), idx, m);
   m = wins(v3, best);
   best = v128.bitselect(v3, best, m); idx = v128.bitselect(i32x4.splat(3), idx, m);
-  const zero = f32x4.splat(0);
-  v128.store(out, v128.andnot(best, f32x4.lt(best, zero))); // ReLU: best < 0 ? 0 : best (NaN stays)
+  v128.store(out, reluFlush4(best)); // ReLU + flush: best < FLT_MIN ? 0 : best (NaN stays)
   const i16 = i16x8.narrow_i32x4_u(idx, idx);
   v128.store32_lane(arg, i8x16.narrow_i16x8_u(i16, i16), 0);
 }
@@ -50,7 +52,7 @@
   if (v2 > bv || (isNaN(v2) && !isNaN(bv))) { best = 2; bv = v2; }
   const v3 = load<f32>(r1, 4);
   if (v3 > bv || (isNaN(v3) && !isNaN(bv))) { best = 3; bv = v3; }
-  store<f32>(out, bv < 0 ? <f32>0 : bv);
+  store<f32>(out, bv < FLT_MIN ? <f32>0 : bv);
   store<u8>(arg, best);
 }
 

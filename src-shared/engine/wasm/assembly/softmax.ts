@@ -1,7 +1,11 @@
-// Softmax + mean cross-entropy over a batch; logits (n, K), labels n bytes. Computed in float64
+// Softmax + cross-entropy over a batch; logits (n, K), labels n bytes. Computed in float64
 // like the reference (row maximum subtracted before exp), probabilities stored as float32.
+// The loss is returned as a SUM over the images: a shard of a batch (index.ts) adds its sum to
+// the others' and the caller divides by the batch size.
 
-/** probs (n, K) = softmax(logits). Returns the mean cross-entropy if labels != 0, else 0. */
+import { flushTo32 } from './ftz';
+
+/** probs (n, K) = softmax(logits). Returns the summed cross-entropy if labels != 0, else 0. */
 export function softmaxForward(probs: usize, logits: usize, labels: usize, n: i32, K: i32): f64 {
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
@@ -20,17 +24,19 @@ export function softmaxForward(probs: usize, logits: usize, labels: usize, n: i3
       total += Math.log(sum) - (<f64>load<f32>(r + (<usize>y << 2)) - m);
     }
   }
-  return total / <f64>n;
+  return total;
 }
 
-/** dlogits (n, K) = (probs − onehot(y)) / n. Overwrites dlogits. */
-export function softmaxBackward(dlogits: usize, probs: usize, labels: usize, n: i32, K: i32): void {
-  const inv: f64 = 1.0 / <f64>n;
+/**
+ * dlogits (n, K) = (probs − onehot(y)) · inv, flushed to zero below FLT_MIN. Overwrites dlogits.
+ * inv is 1 / (the whole batch's size): a shard's images get the gradient of the batch's mean loss.
+ */
+export function softmaxBackward(dlogits: usize, probs: usize, labels: usize, n: i32, K: i32, inv: f64): void {
   for (let i = 0; i < n; i++) {
     const y = <i32>load<u8>(labels + <usize>i);
     for (let k = 0; k < K; k++) {
       const o = <usize>(i * K + k) << 2;
-      store<f32>(dlogits + o, <f32>((<f64>load<f32>(probs + o) - (k == y ? 1.0 : 0.0)) * inv));
+      store<f32>(dlogits + o, flushTo32((<f64>load<f32>(probs + o) - (k == y ? 1.0 : 0.0)) * inv));
     }
   }
 }
