@@ -46,7 +46,15 @@ export interface RunConfig {
    * compute the same numbers.
    */
   threads: number;
+  /**
+   * Record every test image's predicted class at each epoch (the per-image timeline of the test
+   * set): 'auto' when the epoch's whole insight record costs under 10% of the epoch (measured at
+   * the first epoch), 'on' always, 'off' never. Training is the same either way.
+   */
+  testTimeline: TestTimeline;
 }
+
+export type TestTimeline = 'auto' | 'on' | 'off';
 
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   dataset: 'mnist',
@@ -71,6 +79,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   trainSubset: 0,
   checkpointEvery: 10,
   threads: 0,
+  testTimeline: 'auto',
 });
 
 /** 'report': the report's configuration and its comparisons (what "Reproduce the report" queues); 'quick': a short sanity check. */
@@ -174,6 +183,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   trainSubset: { kind: 'int', label: 'Training subset', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
   checkpointEvery: { kind: 'int', label: 'Checkpoint every N epochs', min: 1, max: 1000, help: 'a checkpoint every N epochs (the last always gets one)' },
   threads: { kind: 'int', label: 'Threads', min: 0, max: 256, help: 'cores the run trains on (0 = all it can get); results do not depend on it' },
+  testTimeline: { kind: 'enum', label: 'Test-set timeline', values: ['auto', 'on', 'off'], help: "each test image's prediction at every epoch: auto records it when the epoch's insight costs under 10% of the epoch" },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];

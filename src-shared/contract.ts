@@ -57,8 +57,46 @@ import {
 
 export * from './api-rows';
 export * from './params';
+export * from './insight/rows';
+export * from './insight/params';
 
 import { ApiError } from './errors';
+import type {
+  FlipSets,
+  ImageHistoryRow,
+  ImageRef,
+  LayerTraceRow,
+  ProbabilitiesRow,
+  RunHealth,
+  RunTimeline,
+  SaliencyRow,
+  TimelineImagePage,
+  TopActivatingRow,
+  UnitExplanation,
+} from './insight/rows';
+import {
+  parseCheckpointId,
+  parseCheckpointImage,
+  parseExplain,
+  parseFlips,
+  parseImageHistory,
+  parseProbabilities,
+  parseRunId,
+  parseSaliency,
+  parseTimeline,
+  parseTimelineImages,
+  parseTopActivating,
+  type ExplainParams,
+  type ExplainParsed,
+  type FlipsParams,
+  type ImageInput,
+  type SaliencyParams,
+  type SaliencyParsed,
+  type TimelineImagesFilter,
+  type TimelineImagesQuery,
+  type TopActivatingParams,
+} from './insight/params';
+import type { TimelineSplit } from './insight/record';
 
 export { ApiError };
 
@@ -218,6 +256,52 @@ export const contract = {
     },
   ),
   exportCheckpoint: method<{ id: number }, ExportFile>('A checkpoint\'s serialised state (weights, optimiser, PRNG) as bytes. {id}', idParams),
+
+  // Looking inside (issue 11) -----------------------------------------------------------------
+  getHealth: method<{ runId: number }, RunHealth>(
+    'A run\'s training health per epoch (norms, update ratios, dead ReLUs, subnormal weights, NaN guard) and what the diagnosis rules make of it and its losses. {runId}',
+    parseRunId,
+  ),
+  getTimeline: method<{ runId: number; split: TimelineSplit }, RunTimeline>(
+    'A run\'s per-epoch confusion matrices and per-class precision/recall of its validation images or the test set. {runId, split}',
+    parseTimeline,
+  ),
+  listTimelineImages: method<TimelineImagesQuery, TimelineImagePage, TimelineImagesFilter>(
+    'The images of a split at one recorded epoch, with their predicted class, filtered by true and predicted class (a confusion cell), paged. {runId, split, epoch, label?, predicted?, offset?, limit?}',
+    parseTimelineImages,
+  ),
+  getImageHistory: method<{ runId: number; split: TimelineSplit; index: number }, ImageHistoryRow>(
+    'One image\'s predicted class at every recorded epoch; index is its index in the dataset split (train for validation images). {runId, split, index}',
+    parseImageHistory,
+  ),
+  getFlips: method<FlipsParams, FlipSets>(
+    'Images right before and wrong after (and wrong → right, wrong → other wrong) between two epochs of a run, or two runs. {split, before: {runId, epoch}, after: {runId, epoch}}',
+    parseFlips,
+  ),
+  traceImage: method<{ checkpointId: number; image: ImageRef }, LayerTraceRow, { checkpointId: number; image: ImageInput }>(
+    'Every layer\'s output for one image (a dataset image or drawn pixels) under a checkpoint, with its C1 and C3 kernels. {checkpointId, image}',
+    parseCheckpointImage,
+  ),
+  explainUnit: method<ExplainParams, UnitExplanation, ExplainParsed>(
+    'How one unit of a traced image was computed from the previous layer: the 5×5 window, kernel and products (C1, C3) or the largest inputs × weights (C5, F6, out). {checkpointId, image, layer, channel?, y?, x?, unit?}',
+    parseExplain,
+  ),
+  topActivating: method<TopActivatingParams, TopActivatingRow, Required<TopActivatingParams>>(
+    'The test images that activate a C1/C3 feature map or a C5/F6 unit most under a checkpoint (the whole test set, cached per checkpoint). {checkpointId, layer, unit, k?}',
+    parseTopActivating,
+  ),
+  predictImage: method<{ checkpointIds: number[]; image: ImageRef }, ProbabilitiesRow, { checkpointIds: number[]; image: ImageInput }>(
+    'Class probabilities of one image (a dataset image or a drawing) under 1 to 8 checkpoints, side by side. {checkpointIds, image}',
+    parseProbabilities,
+  ),
+  saliency: method<SaliencyParams, SaliencyRow, SaliencyParsed>(
+    'Saliency: d(class score)/d(pixel) of an image under a checkpoint (default: the predicted class), or of target − versus (e.g. true − predicted). {checkpointId, image, target?, versus?, score?}',
+    parseSaliency,
+  ),
+  exportOnnx: method<{ checkpointId: number }, ExportFile>(
+    'A checkpoint as a self-contained ONNX model (opset 13): raw 0–255 pixels [N, 1, 28, 28] in, probabilities [N, 10] out; refused for a checkpoint with non-finite weights. {checkpointId}',
+    parseCheckpointId,
+  ),
 
   // Where runs train ------------------------------------------------------------------------------
   getQueueStatus: method<void, QueueStatus | null>('The training queue (agents on other machines), or null when runs train here only.', noParams),

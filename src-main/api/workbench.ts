@@ -5,7 +5,8 @@
 // This file only puts it together; each domain lives in its own module over one shared context
 // (context.ts): datasets.ts, runs.ts (create, sweep, stop, resume, delete), catalog.ts (presets,
 // listing, names, tags, notes), results.ts (metrics, checkpoints, evaluations, predictions,
-// compare) and export.ts.
+// compare), export.ts, insight.ts (health, diagnoses, per-epoch timelines) and inspect.ts
+// (layer traces, saliency, top-activating images, ONNX).
 //
 // Every call is parsed at this boundary with the contract's parser (main never trusts a caller;
 // params a transport already parsed are not parsed again), so a rejected call changes nothing.
@@ -30,6 +31,8 @@ import type { Methods, WorkbenchContext } from './context';
 import { datasetMethods, Datasets } from './datasets';
 import { EventHub, type WorkbenchEvents } from './events';
 import { exportMethods } from './export';
+import { insightMethods } from './insight';
+import { inspectMethods } from './inspect';
 import { resultMethods } from './results';
 import { runRow } from './rows';
 import { runMethods } from './runs';
@@ -157,6 +160,8 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...resultMethods(ctx),
     ...datasetMethods(datasets, store),
     ...exportMethods(ctx),
+    ...insightMethods(ctx),
+    ...inspectMethods(ctx),
   };
 
   const api = {} as Record<MethodName, (p: unknown) => Promise<unknown>>;

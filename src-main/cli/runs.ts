@@ -1,8 +1,8 @@
 // The recorded runs from a terminal: `npm run runs -- <command> [options]`
 //
 //   list [--status S] [--tag T] [--text T] [--limit N]   the runs, newest first
-//   show ID                                             config, epochs, checkpoints, test confusion
-//   export ID [--format json|csv] [--out FILE]          to a file, or stdout
+//   show ID                                             diagnosis, config, epochs, checkpoints, test confusion
+//   export ID [--format json|csv|onnx] [--out FILE]     to a file, or stdout (onnx: the final checkpoint, to --out)
 //   resume ID [--checkpoint CID]                        continue it here, with progress (Ctrl-C stops)
 //   delete ID                                           with everything recorded for it
 //
@@ -15,6 +15,7 @@ import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-s
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
 import { mostConfusedPairs } from '../../src-shared/metrics';
+import { diagnosisLine } from '../../src-shared/insight/diagnosis';
 import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
@@ -39,8 +40,9 @@ export function helpText(program = 'npm run runs --'): string {
     '',
     'Commands:',
     '  list [--status S] [--tag T] [--text T] [--limit N]   list runs, newest first (status: ' + RUN_STATUSES.join(', ') + ')',
-    '  show ID                                             a run: config, epochs, checkpoints, test confusion matrix',
-    '  export ID [--format json|csv] [--out FILE]          config and metrics as JSON (default) or epoch metrics as CSV',
+    '  show ID                                             a run: diagnosis, config, epochs, checkpoints, test confusion matrix',
+    '  export ID [--format json|csv|onnx] [--out FILE]     config and metrics as JSON (default) or epoch metrics as CSV;',
+    '                                                      onnx: the final checkpoint as an ONNX model (needs --out)',
     '  resume ID [--checkpoint CID]                        continue a stopped/interrupted/failed run here (Ctrl-C stops it again)',
     '  delete ID                                           delete a run and everything recorded for it',
     '',
@@ -115,7 +117,8 @@ export function parseRunsArgs(argv: readonly string[]): RunsArgs {
   if (flags.limit !== undefined && (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 1000)) {
     return { kind: 'error', message: `--limit must be a whole number from 1 to 1000 (got "${flags.limit}").` };
   }
-  if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'csv') return { kind: 'error', message: `--format must be json or csv (got "${flags.format}").` };
+  if (flags.format !== undefined && !['json', 'csv', 'onnx'].includes(flags.format)) return { kind: 'error', message: `--format must be json, csv or onnx (got "${flags.format}").` };
+  if (flags.format === 'onnx' && flags.out === undefined) return { kind: 'error', message: '--format onnx needs --out FILE (an ONNX model is binary).' };
   if (flags.checkpoint !== undefined && typeof positiveId(flags.checkpoint, '--checkpoint') === 'string') {
     return { kind: 'error', message: positiveId(flags.checkpoint, '--checkpoint') as string };
   }
@@ -153,6 +156,8 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
   if (r.parentRunId !== null) lines.push(`  forked     from run ${r.parentRunId}, checkpoint ${r.parentCheckpointId ?? '(deleted)'}`);
   if (r.tags.length) lines.push(`  tags       ${r.tags.join(', ')}`);
   if (r.notes) lines.push(`  notes      ${r.notes.split('\n').join('\n             ')}`);
+  const { diagnoses } = await wb.api.getHealth({ runId: id });
+  if (diagnoses.length) lines.push('', 'Diagnosis:', ...diagnoses.map((d) => `  ${diagnosisLine(d)}`));
   lines.push('', 'Config:');
   const keys = Object.keys(r.config) as (keyof typeof r.config)[];
   const kw = Math.max(...keys.map((k) => k.length));
@@ -294,6 +299,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         await show(wb, id!, io.stdout);
         return EXIT_OK;
       case 'export': {
+        if (flags.format === 'onnx') {
+          const last = (await wb.api.listCheckpoints({ runId: id! })).at(-1);
+          if (!last) throw new ApiError(`Run ${id} has no checkpoint yet: there is no model to export.`);
+          const model = await wb.api.exportOnnx({ checkpointId: last.id });
+          writeFileSync(flags.out, model.bytes);
+          io.stderr.write(`Wrote the model of run ${id} at epoch ${last.epoch} (checkpoint #${last.id}), ${formatCount(model.bytes.length)} bytes, to ${flags.out}.\n`);
+          return EXIT_OK;
+        }
         const file = await wb.api.exportRun({ id: id!, format: flags.format === 'csv' ? 'csv' : 'json' });
         if (flags.out) {
           writeFileSync(flags.out, file.bytes);

@@ -25,6 +25,7 @@ import type { Ctx } from './context';
 import { makeDatasets } from './datasets';
 import { StoreError } from './errors';
 import { makeEvaluations } from './evaluations';
+import { makeInsight } from './insight';
 import { makeLifecycle } from './lifecycle';
 import { migrate, newerSchemaMessage, schemaVersion } from './migrate';
 import { MIGRATIONS } from './migrations/index';
@@ -275,7 +276,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     const runs = makeRuns(ctx, datasets);
     const life = makeLifecycle(ctx, runs);
     const checkpoints = makeCheckpoints(ctx, runs, life);
-    const series = makeSeries(ctx, runs, life, checkpoints);
+    const insight = makeInsight(ctx, runs);
+    const series = makeSeries(ctx, runs, life, checkpoints, insight);
     const evaluations = makeEvaluations(ctx, runs, life, checkpoints);
 
     function runWriter(runId: number, owner: string): RunWriter {
@@ -317,6 +319,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       recordEpoch: (runId, rec) => series.recordEpoch(runId, null, rec),
       recordCheckpoint: (runId, cp, losses) => series.recordCheckpoint(runId, null, cp, losses),
       ...series.public,
+      ...insight.public,
       ...checkpoints.public,
       ...evaluations.public,
     };

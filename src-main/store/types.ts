@@ -7,6 +7,8 @@
 import type { RunConfig } from '../../src-shared/config';
 import type { CheckpointRow } from '../../src-shared/contract';
 import type { EpochMetrics, IterationLoss } from '../../src-shared/engine/types';
+import type { EpochHealth } from '../../src-shared/engine/inspect/health';
+import type { EpochInsight, InsightCost, TimelineSplit } from '../../src-shared/insight/record';
 
 export type { IterationLoss };
 
@@ -172,6 +174,27 @@ export interface EpochRecord {
   losses?: readonly IterationLoss[];
   /** The epoch's checkpoint, if this epoch has one; committed together with the metrics. */
   checkpoint?: CheckpointInput;
+  /** The epoch's health record and prediction timelines (src-shared/insight/record), committed with the metrics. */
+  insight?: EpochInsight;
+}
+
+/** One epoch's training-health record as stored. */
+export interface EpochHealthRecord {
+  epoch: number;
+  health: EpochHealth;
+  cost: InsightCost;
+  /** Why the epoch has no test timeline; null when it has one. */
+  testNote: string | null;
+}
+
+/** One epoch's predictions of a split as stored. */
+export interface EpochTimelineRecord {
+  epoch: number;
+  count: number;
+  /** 100 counts, [true * 10 + predicted]. */
+  confusion: Int32Array;
+  /** One predicted class per image. */
+  predicted: Uint8Array;
 }
 
 export type Split = 'train' | 'validation' | 'test';
@@ -352,6 +375,10 @@ export interface Store {
   getEpochMetrics(runId: number): EpochMetricsRow[];
   /** Metrics of several runs, in the order asked. */
   getMetricsOfRuns(runIds: readonly number[]): { runId: number; epochs: EpochMetricsRow[] }[];
+  /** The per-epoch health records of a run, epochs ascending (none for runs recorded before schema 4). */
+  getEpochHealth(runId: number): EpochHealthRecord[];
+  /** The per-epoch predictions of one split, epochs ascending (none where the run did not record them). */
+  getEpochTimeline(runId: number, split: TimelineSplit): EpochTimelineRecord[];
 
   // Checkpoints
   /** A checkpoint outside an epoch end (a stop mid-epoch). */

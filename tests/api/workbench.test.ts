@@ -238,6 +238,19 @@ describe('workbench API: bad input changes nothing', () => {
       ['exportRun', { id: runA.id, format: 'pdf' }, /format must be one of json, csv/],
       ['exportCheckpoint', { id: 999_999 }, /No checkpoint/],
       ['getQueueStatus', { url: 'redis://x' }, /no parameters/],
+      ['getHealth', { runId: 999_999 }, /No run/],
+      ['getTimeline', { runId: runA.id, split: 'train' }, /split must be one of validation, test/],
+      ['listTimelineImages', { runId: runA.id, split: 'validation', epoch: 9 }, /no validation predictions recorded for epoch 9/],
+      ['getImageHistory', { runId: runA.id, split: 'validation', index: 0 }, /covers train images 700 to 899/],
+      ['getFlips', { split: 'validation', before: { runId: runA.id, epoch: 1 }, after: { runId: 999_999, epoch: 1 } }, /No run/],
+      ['traceImage', { checkpointId: cpA.id, image: { split: 'test', index: 300 } }, /out of range: the test split .* has 300 images/],
+      ['traceImage', { checkpointId: 999_999, image: { split: 'test', index: 0 } }, /No checkpoint/],
+      ['explainUnit', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, layer: 'f6', unit: 84 }, /unit must be between 0 and 83/],
+      ['explainUnit', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, layer: 'c1', unit: 3 }, /picked by channel, y and x/],
+      ['topActivating', { checkpointId: 999_999, layer: 'c3', unit: 0 }, /No checkpoint/],
+      ['predictImage', { checkpointIds: [cpA.id], image: { pixels: Array(784).fill(256) } }, /whole number 0–255/],
+      ['saliency', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, versus: 1, score: 'logprob' }, /same for both scores/],
+      ['exportOnnx', { checkpointId: 999_999 }, /No checkpoint/],
     ];
     const covered = new Set(cases.map((c) => c[0]));
     for (const m of METHOD_NAMES) expect(covered.has(m), `bad-input case for ${m}`).toBe(true);

@@ -1,15 +1,10 @@
 // Accessibility end to end (issue 10): an axe-core scan of every view and the dialogs, light and
 // dark, finds no WCAG 2.0/2.1 A or AA violation; and a keyboard-only session launches a run, opens a
 // confusion cell's digits and closes a dialog with focus returned to where it was.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
-import { pageErrors, shot, startStack, until, type Stack } from './support';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+import { axeViolations as axe, pageErrors, shot, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
@@ -22,21 +17,6 @@ async function completed(id: number): Promise<RunRow> {
     const r = await s.wb.api.getRun({ id });
     return r.status === 'completed' ? r : false;
   });
-}
-
-/** axe's violations on the page as "rule: target (summary)" lines. */
-async function axe(p: Page): Promise<string[]> {
-  // evaluate() is not subject to the page's CSP (script-src 'self'), a script tag would be.
-  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE);
-  return p.evaluate(async (tags) => {
-    type Result = { violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] };
-    const w = window as unknown as { axe: { run(ctx: Document, o: object): Promise<Result> } };
-    const lines = (r: Result) => r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`));
-    // WCAG 2.x A and AA, plus axe's heading-order check (a best practice, but the issue's h1 → h3 skips).
-    const wcag = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    const headings = await w.axe.run(document, { runOnly: { type: 'rule', values: ['heading-order'] }, resultTypes: ['violations'] });
-    return [...lines(wcag), ...lines(headings)];
-  }, TAGS);
 }
 
 async function tabUntil(p: Page, what: string, test: () => Promise<boolean>, max = 80): Promise<void> {

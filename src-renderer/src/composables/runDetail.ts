@@ -56,6 +56,7 @@ export function useRunDetail(id: () => number) {
     },
     exportRun: (format: 'json' | 'csv') => api.exportRun({ id: id(), format }),
     exportCheckpoint: (checkpointId: number) => api.exportCheckpoint({ id: checkpointId }),
+    exportOnnx: (checkpointId: number) => api.exportOnnx({ checkpointId }),
   };
 
   return { run, metrics, checkpoints, evaluation, progress, loadAll, ...actions };

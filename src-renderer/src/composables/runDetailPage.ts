@@ -15,6 +15,9 @@ import { useDatasetsStore } from '../stores/datasets';
 export const DETAIL_TABS = [
   { id: 'training', label: 'Training' },
   { id: 'test', label: 'Test results' },
+  { id: 'health', label: 'Health' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'layers', label: 'Layers' },
   { id: 'config', label: 'Config & checkpoints' },
 ] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number]['id'];
@@ -83,10 +86,15 @@ export function useRunDetailPage(id: () => number) {
       const f = await d.exportCheckpoint(c.id);
       downloadBlob(exportFileName(fileBase.value, `checkpoint iteration ${c.iteration}`, 'lenet-checkpoint'), f.bytes as BlobPart, f.mime);
     });
+  const saveOnnx = (c: CheckpointRow) =>
+    act('Export ONNX', async () => {
+      const f = await d.exportOnnx(c.id);
+      downloadBlob(exportFileName(fileBase.value, `epoch ${c.epoch} iteration ${c.iteration}`, 'onnx'), f.bytes as BlobPart, f.mime);
+    });
   function pickCell(c: Cell): void {
     cell.value = c;
     document.getElementById('gallery')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
 
-  return { d, run, missing, tab, setTab, cell, busy, actionError, fileBase, canResume, running, itersPerEpoch, elapsedMs, stop, resume, evaluate, save, saveCheckpoint, pickCell };
+  return { d, run, missing, tab, setTab, cell, busy, actionError, fileBase, canResume, running, itersPerEpoch, elapsedMs, stop, resume, evaluate, save, saveCheckpoint, saveOnnx, pickCell };
 }
