@@ -4,8 +4,8 @@
 //
 // This file only puts it together; each domain lives in its own module over one shared context
 // (context.ts): datasets.ts, runs.ts (create, sweep, stop, resume, delete), catalog.ts (presets,
-// listing, names, tags, notes), results.ts (metrics, checkpoints, evaluations, predictions,
-// compare) and export.ts.
+// listing, names, tags, notes, archive), results.ts (metrics, checkpoints, evaluations,
+// predictions, compare), sweeps.ts (sweeps as groups) and export.ts.
 //
 // Every call is parsed at this boundary with the contract's parser (main never trusts a caller;
 // params a transport already parsed are not parsed again), so a rejected call changes nothing.
@@ -33,6 +33,7 @@ import { exportMethods } from './export';
 import { resultMethods } from './results';
 import { runRow } from './rows';
 import { runMethods } from './runs';
+import { sweepMethods } from './sweeps';
 
 export interface WorkbenchOptions {
   /** The SQLite file (created if missing). */
@@ -155,6 +156,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...catalogMethods(ctx),
     ...runMethods(ctx, staleAfterMs),
     ...resultMethods(ctx),
+    ...sweepMethods(ctx),
     ...datasetMethods(datasets, store),
     ...exportMethods(ctx),
   };
