@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { trainingCount } from '../../src-shared/engine/split';
 import type { DatasetRow, EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
 import { mostConfusedPairs } from '../../src-shared/metrics';
+import { classNamesFor } from '../../src-shared/ui/classes';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { loadIdxFolder } from '../data/mnist';
 import { defaultDbPath } from '../store/index';
@@ -187,9 +188,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   io.stdout.write(
     `\nTest accuracy: ${formatPercent(t.accuracy)} (loss ${formatLoss(t.loss ?? NaN)}) on ${formatCount(t.count)} images · ${formatCount(t.count - correct)} misclassified · total time ${total}\n\n` +
       'Confusion matrix (rows: true label, columns: predicted):\n' +
-      formatConfusion(t.confusion) +
+      formatConfusion(t.confusion, classNamesFor(dataset)) +
       '\n\nMost confused pairs (true → predicted):\n' +
-      formatConfusedPairs(mostConfusedPairs(t.confusion, 5)) +
+      formatConfusedPairs(mostConfusedPairs(t.confusion, 5), classNamesFor(dataset)) +
       `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}${options.db ? ` --db ${JSON.stringify(options.db)}` : ''}).\n`,
   );
   return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;
