@@ -86,6 +86,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     io.stderr.write(`train: cannot open the run database ${options.db ?? defaultDbPath()}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
+  // A file that cannot be written (damaged, read-only) cannot record the run: say why before training.
+  if (wb.store.readonly) {
+    await wb.close();
+    io.stderr.write(`train: cannot record the run: ${wb.store.readonlyReason ?? 'the database is read-only here.'}\n`);
+    return EXIT_FAILURE;
+  }
   // Listen before creating the run: a run that cannot start fails at once.
   const watch = watchRunEnds(wb);
   let dataset: DatasetRow;
