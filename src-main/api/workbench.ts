@@ -4,9 +4,9 @@
 //
 // This file only puts it together; each domain lives in its own module over one shared context
 // (context.ts): datasets.ts, runs.ts (create, sweep, stop, resume, delete), catalog.ts (presets,
-// listing, names, tags, notes), results.ts (metrics, checkpoints, evaluations, predictions,
-// compare), export.ts, insight.ts (health, diagnoses, per-epoch timelines) and inspect.ts
-// (layer traces, saliency, top-activating images, ONNX).
+// listing, names, tags, notes, archive), results.ts (metrics, checkpoints, evaluations,
+// predictions, compare), sweeps.ts (sweeps as groups), export.ts, insight.ts (health, diagnoses,
+// per-epoch timelines) and inspect.ts (layer traces, saliency, top-activating images, ONNX).
 //
 // Every call is parsed at this boundary with the contract's parser (main never trusts a caller;
 // params a transport already parsed are not parsed again), so a rejected call changes nothing.
@@ -36,6 +36,7 @@ import { inspectMethods } from './inspect';
 import { resultMethods } from './results';
 import { runRow } from './rows';
 import { runMethods } from './runs';
+import { sweepMethods } from './sweeps';
 
 export interface WorkbenchOptions {
   /** The SQLite file (created if missing). */
@@ -158,6 +159,7 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...catalogMethods(ctx),
     ...runMethods(ctx, staleAfterMs),
     ...resultMethods(ctx),
+    ...sweepMethods(ctx),
     ...datasetMethods(datasets, store),
     ...exportMethods(ctx),
     ...insightMethods(ctx),

@@ -30,6 +30,7 @@ import { makeLifecycle } from './lifecycle';
 import { migrate, newerSchemaMessage, schemaVersion } from './migrate';
 import { MIGRATIONS } from './migrations/index';
 import { makeRuns } from './runs';
+import { makeSweeps } from './sweeps';
 import { makeSeries } from './series';
 import type { RunWriter, Store, StoreOptions } from './types';
 
@@ -273,7 +274,8 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     };
     const ctx: Ctx = { db, now: opts.now ?? Date.now, relaxedSync, write };
     const datasets = makeDatasets(ctx);
-    const runs = makeRuns(ctx, datasets);
+    const sweeps = makeSweeps(ctx);
+    const runs = makeRuns(ctx, datasets, sweeps);
     const life = makeLifecycle(ctx, runs);
     const checkpoints = makeCheckpoints(ctx, runs, life);
     const insight = makeInsight(ctx, runs);
@@ -313,6 +315,7 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       integrityCheck: () => (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check),
       ...datasets,
       ...runs.public,
+      ...sweeps.public,
       ...life.public,
       runWriter,
       appendIterationLosses: (runId, losses) => series.appendLosses(runId, null, losses),

@@ -10,6 +10,8 @@ import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { startWebHost, type WebHost } from '../../src-main/web/host';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Class names for a small IDX fixture (MNIST's first images, tests/runs/helpers' writeTinyDataset) that are not digits. */
+export const SHAPE_NAMES = ['circle', 'stick', 'swan', 'hook', 'chair', 'snake', 'loop', 'hockey stick', 'glasses', 'balloon'];
 export const SHOTS = resolve(ROOT, 'test-output');
 
 export interface Stack {

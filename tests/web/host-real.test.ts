@@ -80,6 +80,8 @@ const CASES: Record<MethodName, Case> = {
   getMetrics: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true, check: (v) => expect(ArrayBuffer.isView((v as { losses: unknown }[])[0].losses)).toBe(true) },
   listCheckpoints: { params: () => ({ runId: done.id }), readOnly: true },
   getEvaluation: { params: () => ({ runId: done.id }), readOnly: true },
+  listEvaluations: { params: () => ({ runId: done.id }), readOnly: true, check: (v) => expect((v as { isResult: boolean }[]).filter((e) => e.isResult)).toHaveLength(1) },
+  listSweeps: { params: () => undefined, readOnly: true },
   listPredictions: { params: async () => ({ evaluationId: (await wb.api.getEvaluation({ runId: done.id })).id, correct: false, sort: 'confidence-desc', limit: 5 }), readOnly: true },
   getImages: { params: () => ({ dataset: 'mnist', split: 'test', indices: [0, 9999] }), readOnly: true, check: (v) => expect((v as { pixels: Uint8Array }).pixels).toHaveLength(2 * 28 * 28) },
   listDatasets: { params: () => undefined, readOnly: true },
@@ -103,6 +105,12 @@ const CASES: Record<MethodName, Case> = {
   setNotes: { params: () => ({ id: done.id, notes: 'through HTTP' }), readOnly: false, check: (v) => expect((v as RunRow).notes).toBe('through HTTP') },
   evaluateCheckpoint: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: false, check: (v) => expect((v as { accuracy: number }).accuracy).toBeGreaterThan(0) },
   createSweep: { params: () => ({ base: { ...TINY, epochs: 1 }, grid: { batchSize: [25, 75] }, name: 'sweep' }), readOnly: false, check: (v) => expect(v as RunRow[]).toHaveLength(2) },
+  getSweep: {
+    params: async () => ({ id: (await wb.api.listSweeps(undefined))[0].id }),
+    readOnly: false,
+    check: (v) => expect(v).toMatchObject({ name: 'sweep', grid: [{ setting: 'batchSize', values: [25, 75] }], runCount: 2 }),
+  },
+  setArchived: { params: () => ({ id: done.id, archived: true }), readOnly: false, check: (v) => expect((v as RunRow).archivedAt).toEqual(expect.any(Number)) },
   stopRun: {
     params: async () => ({ id: (await wb.api.listRuns({ text: 'sweep', status: ['queued', 'running'] })).rows[0]?.id ?? other.id }),
     readOnly: false,
@@ -128,7 +136,7 @@ const CASES: Record<MethodName, Case> = {
 
 describe('web host over the real API', () => {
   it('round-trips every contract method', async () => {
-    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'importDataset']);
+    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'getSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'setArchived', 'importDataset']);
     expect(new Set(order)).toEqual(new Set(METHOD_NAMES));
     for (const name of order) {
       const c = CASES[name];
