@@ -107,6 +107,8 @@ describe('datasets with class names, checkpoint picker, sweeps and archive in Ch
     ]);
     expect(Number(await page.inputValue('#evaluation-pick'))).toBe(older.id);
     expect(await picker.locator('[data-shown="earlier"]').textContent()).toContain(`The result is ${formatPercent(run.testAccuracy)}, from its final checkpoint.`);
+    // The chosen evaluation is fetched after the address changes: wait for it, then read.
+    await page.locator('.cm h2', { hasText: `accuracy ${formatPercent(older.accuracy)}` }).waitFor();
     expect(await page.locator('.cm h2').textContent()).toBe(`Test confusion matrix · accuracy ${formatPercent(older.accuracy)}`);
     expect(await page.locator('[data-test-accuracy]').textContent()).toBe(formatPercent(run.testAccuracy));
     await shot(page, 'e-checkpoint-picker');
@@ -119,6 +121,7 @@ describe('datasets with class names, checkpoint picker, sweeps and archive in Ch
     expect(page.url()).not.toMatch(/ev=/);
     await page.selectOption('#evaluation-pick', String(older.id));
     await page.waitForURL(/ev=\d+/);
+    await page.locator('.cm h2', { hasText: `accuracy ${formatPercent(older.accuracy)}` }).waitFor();
     expect(await page.locator('.cm h2').textContent()).toBe(`Test confusion matrix · accuracy ${formatPercent(older.accuracy)}`);
   }, 60_000);
 
