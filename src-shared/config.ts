@@ -24,6 +24,8 @@ export interface RunConfig {
   epsilon: number;
   /** L2 regularisation λ: ½λ‖W‖² over the weights (not the biases) is added to the training loss. 0 = none. */
   weightDecay: number;
+  /** L2 acts only after epoch `weightDecayStart` (1-based), i.e. from epoch weightDecayStart + 1; 0 = from the first iteration. */
+  weightDecayStart: number;
   /** After epoch `decayStart` (1-based), the rate is multiplied by `decayFactor` each epoch. 1 = no decay. */
   decayStart: number;
   decayFactor: number;
@@ -54,6 +56,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   beta2: 0.999,
   epsilon: 1e-8,
   weightDecay: 0,
+  weightDecayStart: 0,
   decayStart: 10,
   decayFactor: 0.8,
   sampling: 'sequential',
@@ -156,6 +159,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   beta2: { kind: 'num', label: 'β₂ (Adam)', min: 0, max: 0.999999, help: "Adam's decay of the squared-gradient average; usually 0.999" },
   epsilon: { kind: 'num', label: 'ε (Adam)', min: 0, max: 1, minExclusive: true, help: "keeps Adam's step finite; usually 1e-8" },
   weightDecay: { kind: 'num', label: 'L2 regularisation λ', min: 0, max: 1, help: 'adds ½λ‖W‖² over the weights (not biases) to the loss (0 = none)' },
+  weightDecayStart: { kind: 'int', label: 'L2 after epoch', min: 0, max: 1000, help: 'L2 acts from the epoch after this one (0 = from the first iteration; the report presets use 1)' },
   decayStart: { kind: 'int', label: 'Decay after epoch', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
   decayFactor: { kind: 'num', label: 'Decay factor per epoch', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after the decay starts (1 = no decay)' },
   sampling: { kind: 'enum', label: 'Sampling', values: ['sequential', 'shuffle', 'bootstrap'], help: 'in order, reshuffled each epoch, or drawn with replacement' },
