@@ -92,6 +92,37 @@ function commonEarly(...groups: readonly UsableRun[][]): number {
   return n;
 }
 
+/**
+ * The "final" accuracies two presets' runs are compared on: the test accuracy and last-epoch train
+ * accuracy when every run is finished and full length; otherwise validation and train accuracy at
+ * the last epoch every run has.
+ */
+interface Finals {
+  /** "test" or "validation at epoch n" (for "ours"), and "test accuracies" or "validation accuracies at epoch n" (for explanations). */
+  label: string;
+  what: string;
+  /** "final train" or "train at epoch n". */
+  trainLabel: string;
+  a: number;
+  b: number;
+  trainA: number;
+  trainB: number;
+}
+
+function finals(a: readonly UsableRun[], b: readonly UsableRun[]): Finals | null {
+  const all = [...a, ...b];
+  if (all.every((r) => !r.provisional && r.run.test !== null)) {
+    const trainA = each(a, (r) => lastEpoch(r)?.trainAccuracy), trainB = each(b, (r) => lastEpoch(r)?.trainAccuracy);
+    if (!trainA || !trainB) return null;
+    return { label: 'test', what: 'test accuracies', trainLabel: 'final train', a: mean(a.map((r) => r.run.test!.accuracy)), b: mean(b.map((r) => r.run.test!.accuracy)), trainA: mean(trainA), trainB: mean(trainB) };
+  }
+  const n = Math.min(...all.map((r) => r.epochsDone));
+  const at = (runs: readonly UsableRun[], k: 'valAccuracy' | 'trainAccuracy') => each(runs, (r) => epochAt(r.run.epochs, n)?.[k]);
+  const va = at(a, 'valAccuracy'), vb = at(b, 'valAccuracy'), ta = at(a, 'trainAccuracy'), tb = at(b, 'trainAccuracy');
+  if (!va || !vb || !ta || !tb) return null;
+  return { label: `validation at epoch ${n}`, what: `validation accuracies at epoch ${n}`, trainLabel: `train at epoch ${n}`, a: mean(va), b: mean(vb), trainA: mean(ta), trainB: mean(tb) };
+}
+
 function earlyMean(runs: readonly UsableRun[], n: number): number | null {
   const xs = each(runs, (r) => earlyAccuracy(r.run.epochs, n));
   return xs ? mean(xs) : null;
@@ -229,22 +260,20 @@ const batch500: Rule = (_def, [b500, base]) => {
 const batch100: Rule = (_def, [b100, base]) => {
   const n = commonEarly(b100, base);
   const e100 = earlyMean(b100, n), e200 = earlyMean(base, n);
-  const tr100 = each(b100, (r) => lastEpoch(r)?.trainAccuracy), tr200 = each(base, (r) => lastEpoch(r)?.trainAccuracy);
-  if (e100 === null || e200 === null || !tr100 || !tr200) return NO_VALUES;
-  const t100 = mean(b100.map((r) => r.run.test!.accuracy)), t200 = mean(base.map((r) => r.run.test!.accuracy));
-  const train100 = mean(tr100), train200 = mean(tr200);
-  const close = Math.abs(t100 - t200) <= CLOSE_TOL;
+  const f = finals(b100, base);
+  if (e100 === null || e200 === null || !f) return NO_VALUES;
+  const close = Math.abs(f.a - f.b) <= CLOSE_TOL;
   const faster = compareSpeed(e100, e200) === 'faster';
-  const fits = train200 > train100;
+  const fits = f.trainB > f.trainA;
   const ok = Number(close) + Number(faster) + Number(fits);
   const stalled = b100.some((r) => runStall(r) !== null);
-  const ours = `test ${pct(t100)} vs ${pct(t200)}; ${epochsLabel(n)} ${pct(e100)} vs ${pct(e200)}; final train ${pct(train100)} vs ${pct(train200)} (batch 100 vs 200)`;
+  const ours = `${f.label} ${pct(f.a)} vs ${pct(f.b)}; ${epochsLabel(n)} ${pct(e100)} vs ${pct(e200)}; ${f.trainLabel} ${pct(f.trainA)} vs ${pct(f.trainB)} (batch 100 vs 200)`;
   const explanation =
     (stalled ? 'Batch 100 stalled. ' : '') +
-    `${capitalise([`test accuracies ${close ? 'within' : 'not within'} 0.3 point`, `batch 100 ${faster ? 'faster' : 'not faster'}`, `batch 200 ${fits ? 'fits' : 'does not fit'} the training set better`].join('; '))}.`;
+    `${capitalise([`${f.what} ${close ? 'within' : 'not within'} 0.3 point`, `batch 100 ${faster ? 'faster' : 'not faster'}`, `batch 200 ${fits ? 'fits' : 'does not fit'} the training set better`].join('; '))}.`;
   return {
     ours,
-    values: { test100: t100, test200: t200, early100: e100, early200: e200, train100, train200, epochs: n },
+    values: { final100: f.a, final200: f.b, early100: e100, early200: e200, train100: f.trainA, train200: f.trainB, epochs: n },
     verdict: ok === 3 ? 'reproduced' : close ? 'partly' : 'not-reproduced',
     explanation,
   };
@@ -253,14 +282,14 @@ const batch100: Rule = (_def, [b100, base]) => {
 const bootstrap: Rule = (_def, [boot, base]) => {
   const n = commonEarly(boot, base);
   const eb = earlyMean(boot, n), es = earlyMean(base, n);
-  if (eb === null || es === null) return NO_VALUES;
-  const tb = mean(boot.map((r) => r.run.test!.accuracy)), ts = mean(base.map((r) => r.run.test!.accuracy));
+  const f = finals(boot, base);
+  if (eb === null || es === null || !f) return NO_VALUES;
   const faster = compareSpeed(eb, es) === 'faster';
-  const same = Math.abs(tb - ts) <= CLOSE_TOL;
+  const same = Math.abs(f.a - f.b) <= CLOSE_TOL;
   const ok = Number(faster) + Number(same);
-  const ours = `${epochsLabel(n)} ${pct(eb)} vs ${pct(es)}; test ${pct(tb)} vs ${pct(ts)} (bootstrap vs sequential)`;
-  const explanation = `${capitalise([`bootstrap ${faster ? 'faster' : 'not faster'} (${points(eb - es)})`, `test accuracies ${same ? 'within' : 'not within'} 0.3 point (${points(tb - ts)})`].join('; '))}.`;
-  return { ours, values: { earlyBootstrap: eb, earlySequential: es, testBootstrap: tb, testSequential: ts, epochs: n }, verdict: ok === 2 ? 'reproduced' : ok === 1 ? 'partly' : 'not-reproduced', explanation };
+  const ours = `${epochsLabel(n)} ${pct(eb)} vs ${pct(es)}; ${f.label} ${pct(f.a)} vs ${pct(f.b)} (bootstrap vs sequential)`;
+  const explanation = `${capitalise([`bootstrap ${faster ? 'faster' : 'not faster'} (${points(eb - es)})`, `${f.what} ${same ? 'within' : 'not within'} 0.3 point (${points(f.a - f.b)})`].join('; '))}.`;
+  return { ours, values: { earlyBootstrap: eb, earlySequential: es, finalBootstrap: f.a, finalSequential: f.b, epochs: n }, verdict: ok === 2 ? 'reproduced' : ok === 1 ? 'partly' : 'not-reproduced', explanation };
 };
 
 const confused: Rule = (def, [runs]) => {
@@ -308,7 +337,7 @@ function resolve(need: ClaimNeed, groups: ReadonlyMap<string, PresetRuns>): Reso
   const g = groups.get(need.preset);
   const wanted = need.epochs ?? presetConfig(need.preset).epochs;
   const used = g ? g.used : [];
-  const runs = need.test ? used.filter((u) => u.run.test !== null) : used;
+  let runs = need.test ? used.filter((u) => u.run.test !== null) : used;
   if (runs.length === 0) {
     let reason: string;
     if (used.length > 0) reason = `no test evaluation yet (run ${used.map((u) => u.run.id).join(', ')} still training)`;
@@ -316,6 +345,9 @@ function resolve(need: ClaimNeed, groups: ReadonlyMap<string, PresetRuns>): Reso
     else reason = 'no run yet';
     return { runs, missing: { preset: need.preset, reason }, provisional: [] };
   }
+  // Runs with the epochs the claim reads are used; shorter ones only while no run has them.
+  const complete = runs.filter((r) => r.epochsDone >= wanted);
+  if (complete.length) runs = complete;
   const provisional: string[] = [];
   for (const r of runs) {
     if (r.epochsDone < wanted) provisional.push(`${need.preset} run ${r.run.id} has ${r.epochsDone} of ${wanted} epochs${r.run.status === 'running' ? ' (still training)' : ''}`);
