@@ -55,12 +55,12 @@ interface Outcome {
 }
 
 /** 0.99223 → "99.22%". */
-export function pct(x: number): string {
+function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
 /** A difference of fractions in percentage points, signed: 0.0144 → "+1.44 points". */
-export function points(d: number): string {
+function points(d: number): string {
   const v = d * 100;
   return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)} points`;
 }
