@@ -6,6 +6,7 @@ import { PARAM_COUNT } from '../../src-shared/engine/layout';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
 import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { checkTrainConfig } from '../../src-shared/engine/trainConfig';
+import { createParallelBackend, type ParallelBackend } from '../../src-shared/engine/wasm/parallel';
 import { expectSameBits, mnistTrain, smallConfig } from './helpers';
 
 describe('L2 after an epoch (weightDecayStart)', () => {
@@ -54,5 +55,22 @@ describe('L2 after an epoch (weightDecayStart)', () => {
     expect(checkTrainConfig(old).weightDecayStart).toBe(0);
     expect(() => checkTrainConfig({ ...cfg, weightDecayStart: -1 })).toThrow(/weightDecayStart/);
     expect(() => checkTrainConfig({ ...cfg, weightDecayStart: 1.5 })).toThrow(/weightDecayStart/);
+  });
+
+  it('the wasm backend\'s fused step starts L2 at the same step as the composed pieces, bit for bit', () => {
+    const over = { weightDecayStart: 1, normalization: 'center' as const, init: 'normal' as const, initStd: 0.01 };
+    const fused = createTrainer({ ...cfg, ...over }, set, createParallelBackend(8));
+    const piecesBackend = createParallelBackend(8);
+    const pieces: ParallelBackend = { ...piecesBackend, createStep: undefined as unknown as ParallelBackend['createStep'] };
+    const composed = createTrainer({ ...cfg, ...over }, set, pieces);
+    const noL2 = createTrainer({ ...cfg, ...over, weightDecay: 0 }, set, createParallelBackend(8));
+    while (!fused.done) {
+      const a = fused.step(), b = composed.step(), c = noL2.step();
+      expect(Math.abs(a.loss - b.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(b.loss));
+      expectSameBits(fused.params, composed.params, `params after iteration ${a.iteration}`);
+      // Epoch 1 is the run without L2; from epoch 2 the loss carries the penalty.
+      if (a.epoch === 1) expect(a.loss).toBe(c.loss);
+      else expect(a.loss).toBeGreaterThan(c.loss);
+    }
   });
 });
