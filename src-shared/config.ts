@@ -89,9 +89,9 @@ export interface Preset {
  *   once converged, which is ½λ‖W‖² at λ = 1e-3 (without it the loss falls to ~1e-4);
  * - the L2 term starts after epoch 1 (`weightDecayStart: 1`). From the first iteration, λW
  *   outweighs the tiny init's data gradient and Adam shrinks the weights to nothing: at batch 100
- *   4 of 5 seeds stay at chance (PyTorch and ours), against the report's "100 and 200 close".
- *   From epoch 2 on, no seed stalled at any batch size, and Table 1 is unchanged: 99.02–99.23% over
- *   seeds 1–3 (mean 99.11%; 99.13% with L2 from the first iteration).
+ *   4 of 5 seeds stay at chance in PyTorch, 4 to 5 of 5 in ours, against the report's "100 and
+ *   200 close". From epoch 2 on, no seed stalled at any batch size, and Table 1 is unchanged:
+ *   mean 99.11% over seeds 1–3 (99.13% with L2 from the first iteration).
  * Every comparison changes one setting of Table 1, so batch 200 and sequential sampling are the
  * Table 1 runs themselves.
  */

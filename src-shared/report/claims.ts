@@ -129,7 +129,7 @@ export const CLAIMS: readonly ClaimDef[] = [
       'Stall detector: over one epoch\'s worth of iterations the loss stays above 1.0 and never falls 2% below where it started. ' +
       `Reproduced when at least a third of the batch-50 seeds stall; partly when some do; needs ${MIN_SEEDS} seeds.`,
     notes: [
-      'Measured (docs/results.md): with L2 from the first iteration, batch 50 stalls at chance in 3 of 5 seeds in PyTorch and 5 of 5 in our engine, but batch 100 stalls too (4 of 5 in each), which the report says learns. The presets start L2 after epoch 1; then no seed stalled at batch 50 (5 of 5 learned).',
+      'Measured (docs/results.md): with L2 from the first iteration, batch 50 stalls at chance in 3 of 5 seeds in PyTorch and 5 of 5 in our engine, but batch 100 stalls too (4 of 5 in PyTorch, 4 to 5 of 5 in ours), which the report says learns. The presets start L2 after epoch 1; then no seed stalled at batch 50 (5 of 5 learned).',
     ],
   },
   {
