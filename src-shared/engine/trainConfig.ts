@@ -16,6 +16,7 @@ const SPECS: Record<keyof TrainConfig, Spec> = {
   beta2: { kind: 'num', min: 0, max: 0.999999 },
   epsilon: { kind: 'num', min: 0, max: 1, minExclusive: true },
   weightDecay: { kind: 'num', min: 0, max: 1 },
+  weightDecayStart: { kind: 'int', min: 0, max: 1000 },
   decayStart: { kind: 'int', min: 0, max: 1000 },
   decayFactor: { kind: 'num', min: 0, max: 1, minExclusive: true },
   sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'] },
@@ -36,8 +37,8 @@ export const TRAIN_CONFIG_KEYS = Object.keys(SPECS) as (keyof TrainConfig)[];
  */
 export function checkTrainConfig(input: unknown): TrainConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('The training config must be an object.');
-  // Checkpoints written before weightDecay existed had none: read a missing value as 0.
-  const obj: Record<string, unknown> = { weightDecay: 0, ...(input as Record<string, unknown>) };
+  // Checkpoints written before weightDecay / weightDecayStart existed had none: read a missing value as 0.
+  const obj: Record<string, unknown> = { weightDecay: 0, weightDecayStart: 0, ...(input as Record<string, unknown>) };
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const key of TRAIN_CONFIG_KEYS) {
