@@ -30,8 +30,12 @@ export interface ReportRun {
   test: { accuracy: number; confusion: ArrayLike<number> } | null;
 }
 
-/** Settings that may differ from a preset's without making the run a different experiment. */
-const FREE_KEYS: ReadonlySet<keyof RunConfig> = new Set(['dataset', 'seed', 'epochs', 'checkpointEvery']);
+/**
+ * Settings that may differ from a preset's without making the run a different experiment: the
+ * seed and length, and what does not change the numbers (the checkpoint interval, the threads,
+ * whether the test set's timeline is recorded).
+ */
+const FREE_KEYS: ReadonlySet<keyof RunConfig> = new Set(['dataset', 'seed', 'epochs', 'checkpointEvery', 'threads', 'testTimeline']);
 
 /** The report preset whose settings `config` has (ignoring dataset, seed, epochs and checkpoint interval), or null. */
 export function reportPresetOf(config: RunConfig): string | null {

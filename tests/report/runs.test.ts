@@ -9,6 +9,7 @@ describe('which preset a run belongs to', () => {
       const c = presetConfig(p.id);
       expect(reportPresetOf(c)).toBe(p.id);
       expect(reportPresetOf({ ...c, seed: 9, epochs: 1, checkpointEvery: 1, dataset: 'fashion' })).toBe(p.id);
+      expect(reportPresetOf({ ...c, threads: 2, testTimeline: 'off' })).toBe(p.id); // neither changes the numbers
     }
   });
 
