@@ -4,6 +4,7 @@
 import type { RunConfig } from './config';
 import type { EpochMetrics } from './engine/types';
 import type { ClassMetrics, ConfigDifference, MisclassifiedSets } from './metrics';
+import type { ClaimResult, ReportFigures } from './report';
 
 // ---------------------------------------------------------------------------------------------
 // Result types. Everything is plain data (structured-cloneable over IPC, JSON over HTTP with the
@@ -285,4 +286,24 @@ export interface QueueStatus {
   /** Runs waiting here to be sent, and runs sent and not finished. */
   waiting: number;
   inFlight: number;
+}
+
+/** One report preset's runs as the Report page shows them: the run used per seed, and those left out with why. */
+export interface ReportPresetRuns {
+  preset: string;
+  title: string;
+  used: { runId: number; seed: number; epochsDone: number; epochsWanted: number; provisional: boolean }[];
+  excluded: { runId: number; seed: number; reason: string }[];
+}
+
+/** The report, reproduced (src-shared/report on the recorded runs), and what is still to train. */
+export interface ReportView {
+  claims: ClaimResult[];
+  presets: ReportPresetRuns[];
+  /** Figures 4.2–4.4 redrawn from the representative Table 1 run. */
+  figures: Omit<ReportFigures, 'lossPerIteration'> & { lossPerIteration: Float64Array | null };
+  /** The runs "Reproduce the report" would queue for this plan: none recorded, queued or training. */
+  missing: { preset: string; title: string; seed: number; epochs: number }[];
+  /** The plan the view was computed for: seeds of the multi-seed presets, and epochs per run (null: the presets' own). */
+  plan: { seeds: number; epochs: number | null };
 }

@@ -27,6 +27,7 @@ import type {
   RunStatus,
   RunFilter,
   QueueStatus,
+  ReportView,
   SweepDetail,
   SweepRow,
 } from './api-rows';
@@ -45,6 +46,7 @@ import {
   parseCreateSweep,
   parseListPredictions,
   parseListRuns,
+  parseReportPlan,
   reqEnum,
   reqId,
   reqIntList,
@@ -57,6 +59,7 @@ import {
   type CreateSweepParams,
   type PredictionFilter,
   type PredictionQuery,
+  type ReportPlanParams,
   type SweepPlan,
 } from './params';
 
@@ -334,6 +337,16 @@ export const contract = {
   exportOnnx: method<{ checkpointId: number }, ExportFile>(
     'A checkpoint as a self-contained ONNX model (opset 13): raw 0–255 pixels [N, 1, 28, 28] in, probabilities [N, 10] out; refused for a checkpoint with non-finite weights. {checkpointId}',
     parseCheckpointId,
+  ),
+
+  // The report, reproduced ------------------------------------------------------------------------
+  getReport: method<ReportPlanParams, ReportView, { seeds: number; epochs?: number }>(
+    'The report\'s section-4 claims, each with the report\'s value, ours from the recorded runs and a verdict; the figures redrawn; the runs the plan still needs. {seeds?, epochs?}',
+    parseReportPlan,
+  ),
+  queueReportRuns: method<ReportPlanParams, RunRow[], { seeds: number; epochs?: number }>(
+    'Queue the report\'s runs that are not recorded yet (seeds of the multi-seed presets, default 3; epochs shortens every run for a quick look). {seeds?, epochs?}',
+    parseReportPlan,
   ),
 
   // Where runs train ------------------------------------------------------------------------------

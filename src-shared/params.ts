@@ -266,3 +266,17 @@ export function idParams(input: unknown): { id: number } {
   return { id: reqId(o) };
 }
 
+
+/** The report's plan: seeds of its multi-seed presets (default 3, as the report's spread needs) and, for a quick look, epochs per run. */
+export interface ReportPlanParams {
+  seeds?: number;
+  epochs?: number;
+}
+
+export function parseReportPlan(input: unknown): { seeds: number; epochs?: number } {
+  const o = asObject(input);
+  onlyKeys(o, ['seeds', 'epochs']);
+  const out: { seeds: number; epochs?: number } = { seeds: optInt(o, 'seeds', 3, 1, 10) };
+  if (o.epochs !== undefined) out.epochs = reqInt(o, 'epochs', 1, 40);
+  return out;
+}

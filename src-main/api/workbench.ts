@@ -35,6 +35,7 @@ import { insightMethods } from './insight';
 import { inspectMethods } from './inspect';
 import { resultMethods } from './results';
 import { runRow } from './rows';
+import { reportMethods } from './report';
 import { runMethods } from './runs';
 import { sweepMethods } from './sweeps';
 
@@ -155,9 +156,11 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
   }
 
   const ctx: WorkbenchContext = { store, hub, supervisor, datasets, row: (r) => runRow(r, datasets.hashOf(r.datasetId)) };
+  const runs = runMethods(ctx, staleAfterMs);
   const impl: Methods<MethodName> = {
     ...catalogMethods(ctx),
-    ...runMethods(ctx, staleAfterMs),
+    ...runs,
+    ...reportMethods(ctx, runs.createRun),
     ...resultMethods(ctx),
     ...sweepMethods(ctx),
     ...datasetMethods(datasets, store),

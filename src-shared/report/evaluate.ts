@@ -398,6 +398,6 @@ export interface ReportJson {
   claims: { id: ClaimId; title: string; report: string; ours: string; verdict: Verdict; explanation: string }[];
 }
 
-export function reportJson(result: ReportResult): ReportJson {
+export function reportJson(result: Pick<ReportResult, 'claims'>): ReportJson {
   return { claims: result.claims.map((c) => ({ id: c.id, title: c.title, report: c.report, ours: c.ours, verdict: c.verdict, explanation: c.explanation })) };
 }

@@ -102,6 +102,7 @@ describe('accessibility in Chromium', () => {
         ['compare picker', `${base}#/compare`, 'input[type="checkbox"]'],
         ['compare', `${base}#/compare?ids=${a.id},${b.id}`, '[data-set="onlyA"]'],
         ['missing run', `${base}#/runs/9999`, '[data-run-missing]'],
+        ['report', `${base}#/report`, '[data-claims]'],
       ];
       for (const [name, url, ready] of views) {
         await page.goto(url);

@@ -42,6 +42,8 @@ export const SAMPLE_PARAMS: Record<MethodName, unknown> = {
   saliency: { checkpointId: 1, image: { split: 'test', index: 0 }, target: 4, versus: 9 },
   exportOnnx: { checkpointId: 1 },
   getQueueStatus: undefined,
+  getReport: { seeds: 1, epochs: 1 },
+  queueReportRuns: { seeds: 1, epochs: 1 },
 };
 
 /** Params each method must refuse, with a fragment of the message. */
@@ -85,4 +87,6 @@ export const BAD_PARAMS: Record<MethodName, [unknown, RegExp]> = {
   saliency: [{ checkpointId: 1, image: { split: 'test', index: 0 }, target: 3, versus: 3 }, /versus must differ/],
   exportOnnx: [{ checkpointId: 'x' }, /checkpointId must be a whole number/],
   getQueueStatus: [{ url: 'x' }, /no parameters/],
+  getReport: [{ seeds: 0 }, /seeds must be between 1 and 10/],
+  queueReportRuns: [{ epochs: 41 }, /epochs must be between 1 and 40/],
 };

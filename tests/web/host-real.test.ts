@@ -86,6 +86,16 @@ const CASES: Record<MethodName, Case> = {
   getImages: { params: () => ({ dataset: 'mnist', split: 'test', indices: [0, 9999] }), readOnly: true, check: (v) => expect((v as { pixels: Uint8Array }).pixels).toHaveLength(2 * 28 * 28) },
   listDatasets: { params: () => undefined, readOnly: true },
   getQueueStatus: { params: () => undefined, readOnly: true, check: (v) => expect(v).toBeNull() },
+  getReport: { params: () => ({ seeds: 1, epochs: 1 }), readOnly: true, check: (v) => expect((v as { claims: unknown[] }).claims).toHaveLength(9) },
+  queueReportRuns: {
+    params: () => ({ seeds: 1, epochs: 1 }),
+    readOnly: false,
+    check: async (v) => {
+      const rows = v as RunRow[];
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) await wb.api.stopRun({ id: r.id });
+    },
+  },
   compareRuns: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true },
   exportRun: { params: () => ({ id: done.id, format: 'csv' }), readOnly: true, check: (v) => expect((v as { bytes: Uint8Array }).bytes).toBeInstanceOf(Uint8Array) },
   exportCheckpoint: { params: async () => ({ id: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: true },

@@ -1,13 +1,12 @@
 // The new-run form's state and launches: texts per field (validated by the shared code on every
 // keystroke), presets, "Reproduce the report" (the whole preset set in one go) and sweeps.
 import { computed, reactive, ref, watch } from 'vue';
-import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, presetsIn, slowStartHint, type RunConfig } from '@shared/config';
+import { changedSettings, DEFAULT_CONFIG, ignoredSettingsNote, PRESETS, presetConfig, slowStartHint, type RunConfig } from '@shared/config';
 import type { DatasetRow, RunRow } from '@shared/contract';
 import { matchingPreset, parseForm, textsOf, type FormTexts } from '@shared/ui/form';
 import { api } from '../api';
 import { messageOf, useAsync } from './async';
 
-export const REPORT_TAG = 'report';
 
 export function useNewRun() {
   const texts = reactive<FormTexts>(textsOf({ ...DEFAULT_CONFIG }));
@@ -87,16 +86,11 @@ export function useNewRun() {
   }
 
   /**
-   * Queues the report's configuration and each of its comparisons (the 'report' group, not the
-   * quick check) exactly as the report ran them (40 epochs, all of MNIST), tagged "report", so the
-   * set compares with the report and itself.
+   * Queues the report's runs the database lacks (its plan: three seeds of the claims that need a
+   * spread), tagged "report", exactly as the report ran them (all of MNIST, the presets' epochs).
    */
   function reproduceReport(): Promise<RunRow[] | null> {
-    return guarded(async () => {
-      const out: RunRow[] = [];
-      for (const p of presetsIn('report')) out.push(await api.createRun({ config: presetConfig(p.id), name: p.title, tags: [REPORT_TAG] }));
-      return out;
-    });
+    return guarded(() => api.queueReportRuns({ seeds: 3 }));
   }
 
   function launchSweep(grid: Partial<Record<keyof RunConfig, unknown[]>>, base: RunConfig): Promise<RunRow[] | null> {

@@ -1,0 +1,34 @@
+// The Report page's data: the report's claims from the recorded runs (getReport), kept live while
+// its runs train (refetched on the host's run events, throttled), and queueing the runs its plan
+// still needs.
+import { onBeforeUnmount, reactive, watch } from 'vue';
+import type { ReportView, RunRow } from '@shared/contract';
+import { api } from '../api';
+import { useAsync } from './async';
+import { throttle, useEvent } from './liveEvents';
+
+export interface ReportPlan {
+  seeds: number;
+  /** Epochs per run for a quick look; null: the presets' own (the report's). */
+  epochs: number | null;
+}
+
+export function useReport() {
+  const plan = reactive<ReportPlan>({ seeds: 3, epochs: null });
+  const params = () => ({ seeds: plan.seeds, ...(plan.epochs !== null ? { epochs: plan.epochs } : {}) });
+  const report = useAsync<ReportView>(() => api.getReport(params()));
+  watch(plan, () => void report.run({ quiet: true }), { immediate: true });
+  const refresh = throttle(() => void report.run({ quiet: true }), 2000);
+  onBeforeUnmount(() => refresh.cancel());
+  useEvent('runEpoch', refresh);
+  useEvent('runStatus', refresh);
+  useEvent('runChanged', refresh);
+
+  async function queueMissing(): Promise<RunRow[]> {
+    const rows = await api.queueReportRuns(params());
+    await report.run({ quiet: true });
+    return rows;
+  }
+
+  return { plan, report, queueMissing };
+}
