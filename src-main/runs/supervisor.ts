@@ -7,8 +7,10 @@
 //   scheduler.ts  the thread budget: which queued run starts, with how many threads, and when an
 //                 evaluation may run;
 //   lease.ts      one writer per run: the claim's owner id and lease, renewed with the heartbeat;
-//   executor.ts   where a task executes (thread-executor.ts: worker threads of this process);
+//   executor.ts   where a task executes (thread-executor.ts: worker threads of this process;
+//                 ../queue/executor.ts: agents on other machines, through a queue);
 //   recorder.ts   worker messages → store writes (through the run's lease) and events.
+// and evaluator.ts runs checkpoint evaluations on threads of the same budget.
 // Everything a run records is written on arrival, one transaction per message (losses; an
 // epoch's metrics with its checkpoint; the final evaluation with all its predictions).
 
