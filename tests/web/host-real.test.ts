@@ -146,7 +146,7 @@ const CASES: Record<MethodName, Case> = {
 
 describe('web host over the real API', () => {
   it('round-trips every contract method', async () => {
-    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'getSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'setArchived', 'importDataset']);
+    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'getSweep', 'stopRun', 'resumeRun', 'queueReportRuns', 'createRun', 'deleteRun', 'setArchived', 'importDataset']);
     expect(new Set(order)).toEqual(new Set(METHOD_NAMES));
     for (const name of order) {
       const c = CASES[name];
