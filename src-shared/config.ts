@@ -2,6 +2,9 @@
 // The same code validates the renderer's form, the CLI's flags and every API call in main.
 
 import { DATASET_ID_PATTERN, hasOwn } from './limits';
+import { ACTIVATIONS, C3_CONNECTIONS, OUTPUTS, POOLINGS, LENET1998_ARCHITECTURE, type Activation, type C3Connections, type OutputLayer, type Pooling } from './engine/arch';
+
+export type { Activation, C3Connections, OutputLayer, Pooling };
 
 export type OptimizerName = 'adam' | 'sgd';
 export type Sampling = 'sequential' | 'shuffle' | 'bootstrap';
@@ -46,6 +49,11 @@ export interface RunConfig {
    * compute the same numbers.
    */
   threads: number;
+  /** The architecture switches (src-shared/engine/arch.ts): the report's model by default, LeCun's 1998 originals as options. */
+  activation: Activation;
+  pooling: Pooling;
+  c3Connections: C3Connections;
+  output: OutputLayer;
 }
 
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
@@ -71,6 +79,10 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   trainSubset: 0,
   checkpointEvery: 10,
   threads: 0,
+  activation: 'relu',
+  pooling: 'max',
+  c3Connections: 'full',
+  output: 'softmax',
 });
 
 /** 'report': the report's configuration and its comparisons (what "Reproduce the report" queues); 'quick': a short sanity check. */
@@ -174,6 +186,10 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   trainSubset: { kind: 'int', label: 'Training subset', min: 0, max: 60000, help: 'use only the first N training images (0 = all)' },
   checkpointEvery: { kind: 'int', label: 'Checkpoint every N epochs', min: 1, max: 1000, help: 'a checkpoint every N epochs (the last always gets one)' },
   threads: { kind: 'int', label: 'Threads', min: 0, max: 256, help: 'cores the run trains on (0 = all it can get); results do not depend on it' },
+  activation: { kind: 'enum', label: 'Activation', values: ACTIVATIONS, help: "relu (the report), tanh (LeCun's 1.7159·tanh(2x/3)) or sigmoid" },
+  pooling: { kind: 'enum', label: 'Pooling', values: POOLINGS, help: "max (the report), average, or LeCun's subsampling (average × trainable coefficient + bias, then the activation)" },
+  c3Connections: { kind: 'enum', label: 'C3 connections', values: C3_CONNECTIONS, help: "full (the report: every C3 map sees all six S2 maps) or lecun (LeCun 1998's table: 60 of the 96)" },
+  output: { kind: 'enum', label: 'Output layer', values: OUTPUTS, help: "softmax (the report) or rbf (LeCun 1998: distances to fixed ±1 digit bitmaps, the paper's loss)" },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];

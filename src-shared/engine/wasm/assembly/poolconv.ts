@@ -9,6 +9,12 @@
 //
 // where pos is the winner's position in the conv output. Same sums as the dense form, in a
 // different order; the reference (engine/reference) checks it. K = 5 throughout.
+//
+// The ReLU kernels (poolConvBackward, poolConvWeightGrad25) take the pooled gradient and mask it
+// where the pooled value is ≤ 0; the winner kernels (winnerConvBackward, winnerWeightGrad25) take
+// g already through the activation (max-pool before a tanh or sigmoid: g = ds · act'(s)). The
+// dense kernel convWeightGrad25 is C1's weight gradient when every position carries gradient
+// (average pooling and subsampling).
 
 /** dst[0..n) += g · src[0..n). */
 @inline function axpy(dst: usize, src: usize, g: f32, n: i32): void {
@@ -72,6 +78,15 @@ export function col2imT5(dx: usize, dcolT: usize, C: i32, H: i32, W: i32): void 
  * hold zeros on entry and receives the input-patch gradients (scatter with col2imT5).
  */
 export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32): void {
+  winnerBackward(dw, db, dcolT, w, colT, dout, out, arg, F, C, OH, OW, true);
+}
+
+/** poolConvBackward with g = dout as it is (no ReLU mask; `out` is not read). */
+export function winnerConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32): void {
+  winnerBackward(dw, db, dcolT, w, colT, dout, 0, arg, F, C, OH, OW, false);
+}
+
+@inline function winnerBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32, masked: bool): void {
   const PH = OH >> 1, PW = OW >> 1, R = C * 25;
   const rowB = <usize>R << 2;
   let o: usize = 0;
@@ -80,8 +95,7 @@ export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, c
     let bsum: f32 = 0;
     for (let py = 0; py < PH; py++) {
       for (let px = 0; px < PW; px++) {
-        const v = load<f32>(out + (o << 2));
-        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        const g = masked ? (load<f32>(out + (o << 2)) > 0 ? load<f32>(dout + (o << 2)) : <f32>0) : load<f32>(dout + (o << 2));
         if (g != 0) {
           const a = <i32>load<u8>(arg + o);
           const pos = <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1));
@@ -103,6 +117,15 @@ export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, c
  * one scalar) across all its winners instead of going through memory per winner.
  */
 export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, OH: i32, OW: i32): void {
+  winnerGrad25(dw, db, colT, dout, out, arg, F, OH, OW, true);
+}
+
+/** poolConvWeightGrad25 with g = dout as it is (no ReLU mask; `out` is not read). */
+export function winnerWeightGrad25(dw: usize, db: usize, colT: usize, dout: usize, arg: usize, F: i32, OH: i32, OW: i32): void {
+  winnerGrad25(dw, db, colT, dout, 0, arg, F, OH, OW, false);
+}
+
+@inline function winnerGrad25(dw: usize, db: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, OH: i32, OW: i32, masked: bool): void {
   const PH = OH >> 1, PW = OW >> 1;
   let o: usize = 0;
   for (let f = 0; f < F; f++) {
@@ -110,8 +133,7 @@ export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: us
     let a6: f32 = 0, bsum: f32 = 0;
     for (let py = 0; py < PH; py++) {
       for (let px = 0; px < PW; px++) {
-        const v = load<f32>(out + (o << 2));
-        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        const g = masked ? (load<f32>(out + (o << 2)) > 0 ? load<f32>(dout + (o << 2)) : <f32>0) : load<f32>(dout + (o << 2));
         if (g != 0) {
           const a = <i32>load<u8>(arg + o);
           const p = colT + <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1)) * 100;
@@ -126,6 +148,44 @@ export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: us
           bsum += g;
         }
         o++;
+      }
+    }
+    const d = dw + <usize>f * 100;
+    v128.store(d, f32x4.add(v128.load(d), a0));
+    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
+    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
+    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
+    store<f32>(d, load<f32>(d, 96) + a6, 96);
+    const pb = db + (<usize>f << 2);
+    store<f32>(pb, load<f32>(pb) + bsum);
+  }
+}
+
+/**
+ * C1's weight gradient with a dense conv-output gradient gz (F, P) (average pooling or
+ * subsampling: every position carries gradient): dw (F, 25) += gz · colT (P, 25), db (F) += Σ gz.
+ * Each filter's 25 sums stay in registers, as in poolConvWeightGrad25; zero gradients are skipped.
+ */
+export function convWeightGrad25(dw: usize, db: usize, colT: usize, gz: usize, F: i32, P: i32): void {
+  for (let f = 0; f < F; f++) {
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    let a6: f32 = 0, bsum: f32 = 0;
+    const gf = gz + (<usize>(f * P) << 2);
+    for (let q = 0; q < P; q++) {
+      const g = load<f32>(gf + (<usize>q << 2));
+      if (g != 0) {
+        const p = colT + <usize>q * 100;
+        const gv = f32x4.splat(g);
+        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(p)));
+        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(p, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(p, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(p, 48)));
+        a4 = f32x4.add(a4, f32x4.mul(gv, v128.load(p, 64)));
+        a5 = f32x4.add(a5, f32x4.mul(gv, v128.load(p, 80)));
+        a6 += g * load<f32>(p, 96);
+        bsum += g;
       }
     }
     const d = dw + <usize>f * 100;
