@@ -46,6 +46,7 @@ export function allIndices(n: number): number[] {
 
 import type { ImageSet, TrainConfig } from '../../src-shared/engine/types';
 import { loadMnist } from '../../src-main/data/mnist';
+import { ACTIVATIONS, C3_CONNECTIONS, OUTPUTS, POOLINGS, type Architecture } from '../../src-shared/engine/arch';
 
 /** Images [start, start + count) of a set, sharing its memory. */
 export function sliceSet(set: ImageSet, start: number, count: number): ImageSet {
@@ -81,3 +82,6 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, wha
     if (a[i] !== b[i]) throw new Error(`${what}: first difference at index ${i}: ${actual[i]} vs ${expected[i]}`);
   }
 }
+
+/** Every architecture (engine/arch.ts): 3 activations × 3 poolings × 2 C3 tables × 2 outputs. */
+export const ALL_ARCHITECTURES: Architecture[] = ACTIVATIONS.flatMap((activation) => POOLINGS.flatMap((pooling) => C3_CONNECTIONS.flatMap((c3Connections) => OUTPUTS.map((output) => ({ activation, pooling, c3Connections, output })))));
