@@ -99,7 +99,6 @@ export interface KernelExports {
   poolConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, dout: number, out: number, arg: number, F: number, C: number, OH: number, OW: number): void;
   winnerWeightGrad25(dw: number, db: number, colT: number, g: number, arg: number, F: number, OH: number, OW: number): void;
   winnerConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, g: number, arg: number, F: number, C: number, OH: number, OW: number): void;
-  convWeightGrad25(dw: number, db: number, colT: number, gz: number, F: number, P: number): void;
   activateInPlace(p: number, n: number, act: number): void;
   activationGrad(dst: number, g: number, y: number, n: number, act: number): void;
   rbfForward(pen: number, x: number, w: number, n: number): void;

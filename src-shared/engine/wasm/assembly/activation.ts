@@ -10,10 +10,10 @@
 // WebAssembly has no exp or tanh instruction, and a scalar Math call per element would cost more
 // than the convolution that produced it, so exp is Cephes' expf in SIMD (range reduction by a
 // power of two, degree-5 polynomial, ≈1 ulp on [−87.3, 88.4], inputs clamped to that range) and
-// tanh uses Cephes' odd polynomial below |S·x| = 0.625 — where (1 − e)/(1 + e) would cancel — and
-// (1 − e)/(1 + e) with e = exp(−2|S·x|) above. Results differ from the reference's Math.tanh and
+// tanh a rational approximation (tanh4). Results differ from the reference's Math.tanh and
 // Math.exp by a few float32 ulps (tests/engine/wasm-arch.test.ts). NaN propagates; outputs are
-// flushed to zero below FLT_MIN (ftz.ts).
+// flushed to zero below FLT_MIN (ftz.ts). The loops are written once per activation, so the
+// choice is made once per call, not per vector.
 
 import { flush4, reluFlush4 } from './ftz';
 
@@ -41,24 +41,28 @@ const TANH_S: f32 = <f32>(2.0 / 3.0);
   return f32x4.mul(y, pow2);
 }
 
-/** A·tanh(S·x) per lane. */
+/**
+ * A·tanh(S·x) per lane: tanh(t) = t·P(t²)/Q(t²) on t clamped to ±7.905 (where tanh rounds to ±1
+ * in float32), the rational approximation of Eigen's ptanh_float (degree 13 over 6; a few ulps,
+ * and t·(α₁/β₀) near 0, so small inputs keep their relative precision). One division and eleven
+ * multiply-adds per four lanes: the conv layers of LeCun's network squash every output.
+ */
 @inline export function tanh4(x: v128): v128 {
-  const t = f32x4.mul(x, f32x4.splat(TANH_S));
-  const a = f32x4.abs(t);
-  // Small |t|: t + t·z·P(z), z = t² (Cephes tanhf).
+  const t = f32x4.max(f32x4.min(f32x4.mul(x, f32x4.splat(TANH_S)), f32x4.splat(7.90531110763549805)), f32x4.splat(-7.90531110763549805));
   const z = f32x4.mul(t, t);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(t, f32x4.mul(f32x4.mul(t, z), p));
-  // Large |t|: sign(t)·(1 − e)/(1 + e), e = e^(−2|t|) ∈ (0, 0.29]: no cancellation.
-  const e = exp4(f32x4.mul(a, f32x4.splat(-2)));
-  const mag = f32x4.div(f32x4.sub(f32x4.splat(1), e), f32x4.add(f32x4.splat(1), e));
-  const signBit = v128.and(t, i32x4.splat(<i32>0x80000000));
-  const large = v128.or(mag, signBit);
-  return f32x4.mul(v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(0.625))), f32x4.splat(TANH_A));
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(5.12229709037114e-08));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.48572235717979e-05));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(6.37261928875436e-04));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(4.89352455891786e-03));
+  let q = f32x4.splat(1.19825839466702e-06);
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(1.18534705686654e-04));
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(2.26843463243900e-03));
+  q = f32x4.add(f32x4.mul(q, z), f32x4.splat(4.89352518554385e-03));
+  // NaN: the clamp (min/max) keeps it, and NaN · … / … stays NaN.
+  return f32x4.mul(f32x4.div(f32x4.mul(t, p), q), f32x4.splat(TANH_A));
 }
 
 /** 1 / (1 + e^−x) per lane. */
@@ -83,21 +87,38 @@ const TANH_S: f32 = <f32>(2.0 / 3.0);
   return v128.and(flush4(g), f32x4.gt(y, f32x4.splat(0)));
 }
 
-/** p[0..n) ← act(p[0..n)). The tail (n not a multiple of 4) goes through a zero-padded vector. */
+/** dst[0..n) ← act(src[0..n)) (dst may be src). The tail goes through a one-lane vector. */
+export function activate(dst: usize, src: usize, n: i32, act: i32): void {
+  if (act == ACT_TANH) activateWith(dst, src, n, ACT_TANH);
+  else if (act == ACT_SIGMOID) activateWith(dst, src, n, ACT_SIGMOID);
+  else activateWith(dst, src, n, ACT_RELU);
+}
+
+/** p[0..n) ← act(p[0..n)). */
 export function activateInPlace(p: usize, n: i32, act: i32): void {
+  activate(p, p, n, act);
+}
+
+@inline function activateWith(dst: usize, src: usize, n: i32, act: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const q = p + (<usize>i << 2);
-    v128.store(q, act4(v128.load(q), act));
+    const o = <usize>i << 2;
+    v128.store(dst + o, act4(v128.load(src + o), act));
   }
   for (; i < n; i++) {
-    const q = p + (<usize>i << 2);
-    store<f32>(q, f32x4.extract_lane(act4(f32x4.splat(load<f32>(q)), act), 0));
+    const o = <usize>i << 2;
+    store<f32>(dst + o, f32x4.extract_lane(act4(f32x4.splat(load<f32>(src + o)), act), 0));
   }
 }
 
 /** dst[0..n) ← g[0..n) · act'(y[0..n)), flushed (dst may be g). */
 export function activationGrad(dst: usize, g: usize, y: usize, n: i32, act: i32): void {
+  if (act == ACT_TANH) gradWith(dst, g, y, n, ACT_TANH);
+  else if (act == ACT_SIGMOID) gradWith(dst, g, y, n, ACT_SIGMOID);
+  else gradWith(dst, g, y, n, ACT_RELU);
+}
+
+@inline function gradWith(dst: usize, g: usize, y: usize, n: i32, act: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

@@ -20,7 +20,7 @@
 //                       backward through the winners only (poolconv.ts winner kernels)
 //   average/subsampling squash every conv output (kept per image: y1, y3), average the windows
 //                       (subsampling: × k + b and squash again, keeping the means: m2, m4);
-//                       backward dense (avgPoolBackward, then convWeightGrad25 / GEMMs)
+//                       backward dense (avgPoolBackward, then GEMMs)
 //   LeCun's C3          the unconnected kernels' gradient is zeroed after each backward
 //   RBF                 F6 → penalties (rbf.ts) into `logits`, the paper's loss
 // The prototypes and the C3 mask are written by the host into `archData` (engine/rbf.ts and
@@ -44,10 +44,10 @@
 //
 // Each instance keeps its own pointers in globals (wasm globals are per instance, so per thread).
 
-import { gemmNN } from './gemm';
+import { gemmNN, gemmNT } from './gemm';
 import { im2col, fillBias } from './conv';
 import { reluPoolForward, maxPoolForward, avgPoolForward, avgPoolBackward, subsampleForward, subsampleBackward } from './pool';
-import { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25, convWeightGrad25 } from './poolconv';
+import { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25 } from './poolconv';
 import { affineForward, affineBackward, affineBackwardAct, affineScratchBytes, DX_PLAIN } from './affine';
 import { softmaxForward, softmaxBackward } from './softmax';
 import { rbfForward, rbfLoss, rbfLossBackward, rbfBackward } from './rbf';
@@ -247,11 +247,11 @@ export function archDataPtr(): usize { return archData; }
 
 /**
  * The pooling block after a conv layer, one image: conv outputs c (C, H, H) → the block's output
- * s (C, H/2, H/2) (file comment: the report's ReLU + max-pool, or a variant). y: where the
- * squashed conv outputs are kept (average/subsampling), m: the window means (subsampling),
- * k, b: subsampling's parameters.
+ * s (C, H/2, H/2) (file comment: the report's ReLU + max-pool, or a variant). For average
+ * pooling and subsampling c is the image's slot of y1/y3, squashed here in place and kept for
+ * the backward pass; m: the window means (subsampling), k, b: subsampling's parameters.
  */
-function blockForward(s: usize, arg: usize, c: usize, y: usize, m: usize, k: usize, b: usize, C: i32, H: i32): void {
+function blockForward(s: usize, arg: usize, c: usize, m: usize, k: usize, b: usize, C: i32, H: i32): void {
   const size = C * H * H, P = (H * H) >> 2;
   if (reluMax) {
     reluPoolForward(s, arg, c, C, H, H);
@@ -259,12 +259,11 @@ function blockForward(s: usize, arg: usize, c: usize, y: usize, m: usize, k: usi
     maxPoolForward(s, arg, c, C, H, H);
     activateInPlace(s, C * P, act);
   } else {
-    memory.copy(y, c, <usize>size << 2);
-    activateInPlace(y, size, act);
+    activateInPlace(c, size, act);
     if (pooling == POOL_AVERAGE) {
-      avgPoolForward(s, y, C, H, H);
+      avgPoolForward(s, c, C, H, H);
     } else {
-      avgPoolForward(m, y, C, H, H);
+      avgPoolForward(m, c, C, H, H);
       subsampleForward(s, m, k, b, C, P, act);
     }
   }
@@ -283,25 +282,30 @@ export function c1Forward(n: i32): void {
     w = screenConv(wScreen, w, 6, 1, 25, xs, n, X_SIZE, inMax);
   }
   const inv = f32x4.splat(<f32>1 / S);
+  const dense = pooling != POOL_MAX;
   for (let i = 0; i < n; i++) {
-    fillBias(c1, b, 6, 784);
+    // Average pooling and subsampling keep the conv outputs (squashed): compute them in place there.
+    const c = dense ? y1 + <usize>i * C1_SIZE * 4 : c1;
+    fillBias(c, b, 6, 784);
     im2col(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32, 5);
-    gemmNN(6, 784, 25, w, 25, 1, col1, 784, c1, 784, true);
-    if (S != 1) for (let j: usize = 0; j < <usize>C1_SIZE * 4; j += 16) v128.store(c1 + j, f32x4.mul(v128.load(c1 + j), inv));
+    gemmNN(6, 784, 25, w, 25, 1, col1, 784, c, 784, true);
+    if (S != 1) for (let j: usize = 0; j < <usize>C1_SIZE * 4; j += 16) v128.store(c + j, f32x4.mul(v128.load(c + j), inv));
     const at = <usize>i * S2_SIZE;
-    blockForward(s2 + at * 4, arg2 + at, c1, y1 + <usize>i * C1_SIZE * 4, m2 + at * 4, P(S2K), P(S2B), 6, 28);
+    blockForward(s2 + at * 4, arg2 + at, c, m2 + at * 4, P(S2K), P(S2B), 6, 28);
   }
 }
 
 /** C3 + activation + S4: s2 (n, 6, 14, 14) → s4 (n, 16, 5, 5). */
 export function c3Forward(n: i32): void {
   const w = screenConv(wScreen, P(C3W), 16, 6, 25, s2, n, 196, inMax);
+  const dense = pooling != POOL_MAX;
   for (let i = 0; i < n; i++) {
-    fillBias(c3, P(C3B), 16, 100);
+    const c = dense ? y3 + <usize>i * C3_SIZE * 4 : c3;
+    fillBias(c, P(C3B), 16, 100);
     im2col(col2, s2 + <usize>i * S2_SIZE * 4, 6, 14, 14, 5);
-    gemmNN(16, 100, 150, w, 150, 1, col2, 100, c3, 100, true);
+    gemmNN(16, 100, 150, w, 150, 1, col2, 100, c, 100, true);
     const at = <usize>i * S4_SIZE;
-    blockForward(s4 + at * 4, arg4 + at, c3, y3 + <usize>i * C3_SIZE * 4, m4 + at * 4, P(S4K), P(S4B), 16, 10);
+    blockForward(s4 + at * 4, arg4 + at, c, m4 + at * 4, P(S4K), P(S4B), 16, 10);
   }
 }
 
@@ -372,13 +376,17 @@ function blockBackward(ds: usize, s: usize, y: usize, m: usize, k: usize, gk: us
   avgPoolBackward(gConv, g, y, C, H, H, act);
 }
 
-/** S4 + activation + C3: grads c3.w, c3.b (and s4.k, s4.b); ds2 (with ReLU masked where s2 = 0). */
+/**
+ * S4 + activation + C3: grads c3.w, c3.b (and s4.k, s4.b; LeCun's unconnected kernels' zeroed
+ * after the last image); ds2 (with ReLU masked where s2 = 0).
+ */
 export function c3Backward(n: i32): void {
   for (let i = 0; i < n; i++) {
     const img2 = s2 + <usize>i * S2_SIZE * 4, d2 = ds2 + <usize>i * S2_SIZE * 4;
     const at = <usize>i * S4_SIZE;
     im2colT5(col2, img2, 6, 14, 14);
-    memory.fill(dcol2, 0, COL2_SIZE * 4);
+    // The winner kernels add into dcol2; the dense path's GEMM overwrites it.
+    if (pooling == POOL_MAX) memory.fill(dcol2, 0, COL2_SIZE * 4);
     if (reluMax) {
       poolConvBackward(G(C3W), G(C3B), dcol2, P(C3W), col2, ds4 + at * 4, s4 + at * 4, arg4 + at, 16, 6, 10, 10);
     } else {
@@ -389,12 +397,7 @@ export function c3Backward(n: i32): void {
         // Dense: dW (16, 150) += gConv (16, 100) · colT (100, 150); db += Σ gConv;
         // dcolT (100, 150) = gConvᵀ · W (16, 150).
         gemmNN(16, 150, 100, gConv, 100, 1, col2, 150, G(C3W), 150, true);
-        for (let f = 0; f < 16; f++) {
-          let sum: f32 = 0;
-          for (let q = 0; q < 100; q++) sum += load<f32>(gConv + (<usize>(f * 100 + q) << 2));
-          const pb = G(C3B) + (<usize>f << 2);
-          store<f32>(pb, load<f32>(pb) + sum);
-        }
+        rowSums(G(C3B), gConv, 16, 100);
         gemmNN(100, 150, 16, gConv, 1, 100, P(C3W), 150, dcol2, 150, false);
       }
     }
@@ -409,20 +412,40 @@ export function c3Backward(n: i32): void {
       v128.store(d2 + o, act == ACT_RELU ? v128.and(v, f32x4.gt(v128.load(img2 + o), z)) : v);
     }
   }
+  maskC3();
 }
 
 /** S2 + activation + C1: grads c1.w, c1.b (and s2.k, s2.b) (the input needs no gradient). */
 export function c1Backward(n: i32): void {
   for (let i = 0; i < n; i++) {
-    const at = <usize>i * S2_SIZE;
-    im2colT5(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32);
+    const at = <usize>i * S2_SIZE, x = xs + <usize>i * X_SIZE * 4;
     if (reluMax) {
+      im2colT5(col1, x, 1, 32, 32);
       poolConvWeightGrad25(G(C1W), G(C1B), col1, ds2 + at * 4, s2 + at * 4, arg2 + at, 6, 28, 28);
       continue;
     }
     blockBackward(ds2 + at * 4, s2 + at * 4, y1 + <usize>i * C1_SIZE * 4, m2 + at * 4, P(S2K), G(S2K), G(S2B), 6, 28);
-    if (pooling == POOL_MAX) winnerWeightGrad25(G(C1W), G(C1B), col1, gPool, arg2 + at, 6, 28, 28);
-    else convWeightGrad25(G(C1W), G(C1B), col1, gConv, 6, 784);
+    if (pooling == POOL_MAX) {
+      im2colT5(col1, x, 1, 32, 32);
+      winnerWeightGrad25(G(C1W), G(C1B), col1, gPool, arg2 + at, 6, 28, 28);
+    } else {
+      // Dense: dW (6, 25) += gConv (6, 784) · col1ᵀ, col1 (25, 784) = im2col: 150 dot products
+      // of length 784 (gemmNT, vectorised along the positions); db += Σ gConv.
+      im2col(col1, x, 1, 32, 32, 5);
+      gemmNT(6, 25, 784, gConv, 784, col1, 784, G(C1W), 25);
+      rowSums(G(C1B), gConv, 6, 784);
+    }
+  }
+}
+
+/** b[r] += Σ of row r of a (rows × cols, cols % 4 == 0), four lanes at a time. */
+function rowSums(b: usize, a: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = a + (<usize>(r * cols) << 2);
+    let v = f32x4.splat(0);
+    for (let q = 0; q < cols; q += 4) v = f32x4.add(v, v128.load(row + (<usize>q << 2)));
+    const pb = b + (<usize>r << 2);
+    store<f32>(pb, load<f32>(pb) + ((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))));
   }
 }
 
@@ -440,7 +463,7 @@ function forward(n: i32): void {
 }
 
 function backward(n: i32): void {
-  outBackward(n); f6Backward(n); c5Backward(n); c3Backward(n); c1Backward(n); maskC3();
+  outBackward(n); f6Backward(n); c5Backward(n); c3Backward(n); c1Backward(n);
 }
 
 /** Forward + backward on the n images and labels already in memory; returns the mean loss. */
@@ -705,7 +728,7 @@ export function runItem(job: i32, item: i32): void {
 export { gemmNN, gemmNT } from './gemm';
 export { im2col } from './conv';
 export { reluPoolForward, maxPoolForward, avgPoolForward, avgPoolBackward, subsampleForward, subsampleBackward } from './pool';
-export { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25, convWeightGrad25 } from './poolconv';
+export { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25 } from './poolconv';
 export { activateInPlace, activationGrad } from './activation';
 export { rbfForward, rbfLoss, rbfLossBackward, rbfBackward } from './rbf';
 export { affineBackwardAct } from './affine';

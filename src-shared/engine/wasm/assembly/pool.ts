@@ -20,7 +20,7 @@
 // windows are computed twice, identically). Output widths below 4 use the scalar loop.
 
 import { flush, flush4, reluFlush4, FLT_MIN } from './ftz';
-import { act4, actGrad4 } from './activation';
+import { act4, actGrad4, ACT_RELU, ACT_TANH, ACT_SIGMOID } from './activation';
 
 /** Lanes where v takes over from best: v > best, or v is the first NaN (NaN propagates, as in the reference and PyTorch). */
 @inline function wins(v: v128, best: v128): v128 {
@@ -121,6 +121,12 @@ export function avgPoolForward(out: usize, x: usize, C: i32, H: i32, W: i32): vo
 
 /** s (C, P) = act(k[c] · avg + b[c]). */
 export function subsampleForward(s: usize, avg: usize, k: usize, b: usize, C: i32, P: i32, act: i32): void {
+  if (act == ACT_TANH) subsampleForwardWith(s, avg, k, b, C, P, ACT_TANH);
+  else if (act == ACT_SIGMOID) subsampleForwardWith(s, avg, k, b, C, P, ACT_SIGMOID);
+  else subsampleForwardWith(s, avg, k, b, C, P, ACT_RELU);
+}
+
+@inline function subsampleForwardWith(s: usize, avg: usize, k: usize, b: usize, C: i32, P: i32, act: i32): void {
   for (let c = 0; c < C; c++) {
     const kc = f32x4.splat(load<f32>(k + (<usize>c << 2))), bc = f32x4.splat(load<f32>(b + (<usize>c << 2)));
     const o = <usize>(c * P) << 2;
@@ -138,18 +144,36 @@ export function subsampleForward(s: usize, avg: usize, k: usize, b: usize, C: i3
 
 /** Backward of subsampleForward: ADDS into dk, db (C); OVERWRITES gpool (C, P). */
 export function subsampleBackward(gpool: usize, dk: usize, db: usize, ds: usize, s: usize, avg: usize, k: usize, C: i32, P: i32, act: i32): void {
+  if (act == ACT_TANH) subsampleBackwardWith(gpool, dk, db, ds, s, avg, k, C, P, ACT_TANH);
+  else if (act == ACT_SIGMOID) subsampleBackwardWith(gpool, dk, db, ds, s, avg, k, C, P, ACT_SIGMOID);
+  else subsampleBackwardWith(gpool, dk, db, ds, s, avg, k, C, P, ACT_RELU);
+}
+
+@inline function subsampleBackwardWith(gpool: usize, dk: usize, db: usize, ds: usize, s: usize, avg: usize, k: usize, C: i32, P: i32, act: i32): void {
   for (let c = 0; c < C; c++) {
     const kc = load<f32>(k + (<usize>c << 2));
-    let sk: f32 = 0, sb: f32 = 0;
-    for (let i = 0; i < P; i++) {
-      const at = <usize>(c * P + i) << 2;
+    const kv = f32x4.splat(kc);
+    let sk = f32x4.splat(0), sb = f32x4.splat(0);
+    const o = <usize>(c * P) << 2;
+    let i = 0;
+    for (; i + 4 <= P; i += 4) {
+      const at = o + (<usize>i << 2);
+      const g = actGrad4(v128.load(ds + at), v128.load(s + at), act);
+      sk = f32x4.add(sk, f32x4.mul(g, v128.load(avg + at)));
+      sb = f32x4.add(sb, g);
+      v128.store(gpool + at, flush4(f32x4.mul(g, kv)));
+    }
+    let tk = (f32x4.extract_lane(sk, 0) + f32x4.extract_lane(sk, 1)) + (f32x4.extract_lane(sk, 2) + f32x4.extract_lane(sk, 3));
+    let tb = (f32x4.extract_lane(sb, 0) + f32x4.extract_lane(sb, 1)) + (f32x4.extract_lane(sb, 2) + f32x4.extract_lane(sb, 3));
+    for (; i < P; i++) {
+      const at = o + (<usize>i << 2);
       const g = f32x4.extract_lane(actGrad4(f32x4.splat(load<f32>(ds + at)), f32x4.splat(load<f32>(s + at)), act), 0);
-      sk += g * load<f32>(avg + at);
-      sb += g;
+      tk += g * load<f32>(avg + at);
+      tb += g;
       store<f32>(gpool + at, flush(g * kc));
     }
-    store<f32>(dk + (<usize>c << 2), load<f32>(dk + (<usize>c << 2)) + sk);
-    store<f32>(db + (<usize>c << 2), load<f32>(db + (<usize>c << 2)) + sb);
+    store<f32>(dk + (<usize>c << 2), load<f32>(dk + (<usize>c << 2)) + tk);
+    store<f32>(db + (<usize>c << 2), load<f32>(db + (<usize>c << 2)) + tb);
   }
 }
 
@@ -158,6 +182,12 @@ export function subsampleBackward(gpool: usize, dk: usize, db: usize, ds: usize,
  * the conv outputs' gradient through an average pool and the activation before it. W % 4 ∈ {0, 2}.
  */
 export function avgPoolBackward(gz: usize, gpool: usize, y: usize, C: i32, H: i32, W: i32, act: i32): void {
+  if (act == ACT_TANH) avgPoolBackwardWith(gz, gpool, y, C, H, W, ACT_TANH);
+  else if (act == ACT_SIGMOID) avgPoolBackwardWith(gz, gpool, y, C, H, W, ACT_SIGMOID);
+  else avgPoolBackwardWith(gz, gpool, y, C, H, W, ACT_RELU);
+}
+
+@inline function avgPoolBackwardWith(gz: usize, gpool: usize, y: usize, C: i32, H: i32, W: i32, act: i32): void {
   const PW = W >> 1;
   const q = f32x4.splat(0.25);
   for (let c = 0; c < C; c++) {

@@ -12,9 +12,8 @@
 //
 // The ReLU kernels (poolConvBackward, poolConvWeightGrad25) take the pooled gradient and mask it
 // where the pooled value is ≤ 0; the winner kernels (winnerConvBackward, winnerWeightGrad25) take
-// g already through the activation (max-pool before a tanh or sigmoid: g = ds · act'(s)). The
-// dense kernel convWeightGrad25 is C1's weight gradient when every position carries gradient
-// (average pooling and subsampling).
+// g already through the activation (max-pool before a tanh or sigmoid: g = ds · act'(s)).
+// (With average pooling every position carries gradient: assembly/index.ts uses GEMMs there.)
 
 /** dst[0..n) += g · src[0..n). */
 @inline function axpy(dst: usize, src: usize, g: f32, n: i32): void {
@@ -163,40 +162,3 @@ export function winnerWeightGrad25(dw: usize, db: usize, colT: usize, dout: usiz
   }
 }
 
-/**
- * C1's weight gradient with a dense conv-output gradient gz (F, P) (average pooling or
- * subsampling: every position carries gradient): dw (F, 25) += gz · colT (P, 25), db (F) += Σ gz.
- * Each filter's 25 sums stay in registers, as in poolConvWeightGrad25; zero gradients are skipped.
- */
-export function convWeightGrad25(dw: usize, db: usize, colT: usize, gz: usize, F: i32, P: i32): void {
-  for (let f = 0; f < F; f++) {
-    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-    let a6: f32 = 0, bsum: f32 = 0;
-    const gf = gz + (<usize>(f * P) << 2);
-    for (let q = 0; q < P; q++) {
-      const g = load<f32>(gf + (<usize>q << 2));
-      if (g != 0) {
-        const p = colT + <usize>q * 100;
-        const gv = f32x4.splat(g);
-        a0 = f32x4.add(a0, f32x4.mul(gv, v128.load(p)));
-        a1 = f32x4.add(a1, f32x4.mul(gv, v128.load(p, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(gv, v128.load(p, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(gv, v128.load(p, 48)));
-        a4 = f32x4.add(a4, f32x4.mul(gv, v128.load(p, 64)));
-        a5 = f32x4.add(a5, f32x4.mul(gv, v128.load(p, 80)));
-        a6 += g * load<f32>(p, 96);
-        bsum += g;
-      }
-    }
-    const d = dw + <usize>f * 100;
-    v128.store(d, f32x4.add(v128.load(d), a0));
-    v128.store(d, f32x4.add(v128.load(d, 16), a1), 16);
-    v128.store(d, f32x4.add(v128.load(d, 32), a2), 32);
-    v128.store(d, f32x4.add(v128.load(d, 48), a3), 48);
-    v128.store(d, f32x4.add(v128.load(d, 64), a4), 64);
-    v128.store(d, f32x4.add(v128.load(d, 80), a5), 80);
-    store<f32>(d, load<f32>(d, 96) + a6, 96);
-    const pb = db + (<usize>f << 2);
-    store<f32>(pb, load<f32>(pb) + bsum);
-  }
-}
