@@ -9,7 +9,7 @@
 // floats three times (< 1 ms); the ReLU statistics run the sample through engine/inspect/probe,
 // about 55–65 ms for 200 images on this machine, 1.2–1.5% of a 4.5 s training epoch.
 
-import { PARAM_TABLE, PARAM_COUNT, IMAGE_SIZE } from '../layout';
+import { PARAM_TABLE, PARAM_COUNT, IMAGE_SIZE, DEFAULT_LAYOUT, type ParamLayout } from '../layout';
 import type { NormStats } from '../batch';
 import type { ImageSet } from '../types';
 import { createProbe, type Probe } from './probe';
@@ -143,9 +143,9 @@ export function countNonFinite(a: ArrayLike<number>, n = a.length): number {
   return bad;
 }
 
-/** Where the first non-finite parameter is (name, index inside its tensor, value), or null. */
-export function firstNonFinite(params: Float32Array): { name: string; index: number; value: number } | null {
-  for (const e of PARAM_TABLE) {
+/** Where the first non-finite parameter is (name, index inside its tensor, value), or null; `layout`: the network's (engine/layout layoutFor). */
+export function firstNonFinite(params: Float32Array, layout: ParamLayout = DEFAULT_LAYOUT): { name: string; index: number; value: number } | null {
+  for (const e of layout.table) {
     for (let i = 0; i < e.size; i++) {
       const v = params[e.offset + i];
       if (v - v !== 0) return { name: e.name, index: i, value: v };
