@@ -2,7 +2,7 @@
 // The same code validates the renderer's form, the CLI's flags and every API call in main.
 
 import { DATASET_ID_PATTERN, hasOwn } from './limits';
-import { ACTIVATIONS, C3_CONNECTIONS, OUTPUTS, POOLINGS, LENET1998_ARCHITECTURE, type Activation, type C3Connections, type OutputLayer, type Pooling } from './engine/arch';
+import { ACTIVATIONS, ARCHITECTURE_KEYS, C3_CONNECTIONS, OUTPUTS, POOLINGS, LENET1998_ARCHITECTURE, type Activation, type C3Connections, type OutputLayer, type Pooling } from './engine/arch';
 
 export type { Activation, C3Connections, OutputLayer, Pooling };
 
@@ -313,8 +313,9 @@ export function changedSettings(cfg: RunConfig, base: RunConfig = DEFAULT_CONFIG
 /**
  * A run's name when none is given: the preset's title when the config is a preset's (whatever its
  * dataset and seed), else the optimiser, rate, batch and epochs plus the settings that most change
- * what a run does when they differ from the defaults: normalisation, initialisation, subset.
- * E.g. "Adam lr 0.001, batch 200, 2 epochs, centred, He init, 5,000 images".
+ * what a run does when they differ from the defaults: normalisation, initialisation, subset, and
+ * the architecture ("LeNet-5 1998" when all four switches are LeCun's, else each one changed).
+ * E.g. "Adam lr 0.001, batch 200, 2 epochs, centred, He init, 5,000 images, tanh, RBF output".
  */
 export function autoRunName(c: RunConfig): string {
   const preset = PRESETS.find((p) => {
@@ -328,6 +329,14 @@ export function autoRunName(c: RunConfig): string {
   if (c.init !== DEFAULT_CONFIG.init) parts.push(c.init === 'he' ? 'He init' : 'Xavier init');
   else if (c.initStd !== DEFAULT_CONFIG.initStd) parts.push(`init σ ${c.initStd}`);
   if (c.trainSubset > 0) parts.push(`${c.trainSubset.toLocaleString('en-US')} images`);
+  if (ARCHITECTURE_KEYS.every((k) => c[k] === LENET1998_ARCHITECTURE[k])) {
+    parts.push('LeNet-5 1998');
+  } else {
+    if (c.activation !== DEFAULT_CONFIG.activation) parts.push(c.activation);
+    if (c.pooling !== DEFAULT_CONFIG.pooling) parts.push(c.pooling === 'average' ? 'average pooling' : 'subsampling');
+    if (c.c3Connections !== DEFAULT_CONFIG.c3Connections) parts.push("LeCun's C3");
+    if (c.output !== DEFAULT_CONFIG.output) parts.push('RBF output');
+  }
   return parts.join(', ');
 }
 
