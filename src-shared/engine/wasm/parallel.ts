@@ -18,8 +18,14 @@
 // ShardPool with worker_threads and Atomics.wait/notify. The compute function each thread runs is
 // the module's runItem(job, item).
 //
+// The network is any architecture of engine/arch.ts (options.architecture): its code goes into
+// the layout header, so every thread's instance configures the same kernels and parameter layout
+// (engine/layout.ts, checked against the module's by prepareArchitecture), and the RBF
+// prototypes and the C3 mask are written into shared memory before any helper attaches.
+//
 // Tested against the reference pieces (engine/step.ts composedStep, engine/optim.ts,
-// engine/batch.ts) in tests/engine/parallel.test.ts; on real threads in threads.test.ts.
+// engine/batch.ts) in tests/engine/parallel.test.ts; on real threads in threads.test.ts; every
+// architecture in wasm-arch.test.ts and arch-torch.test.ts.
 
 import type { Backend } from '../backend';
 import type { BatchRef, StepConfig, TrainingStep } from '../step';
