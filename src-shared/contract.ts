@@ -16,6 +16,7 @@ import type {
   DatasetRow,
   EpochRow,
   EvaluationDetail,
+  EvaluationListRow,
   EvaluationSummary,
   ExportFile,
   ImageBatch,
@@ -26,15 +27,19 @@ import type {
   RunStatus,
   RunFilter,
   QueueStatus,
+  SweepDetail,
+  SweepRow,
 } from './api-rows';
 import {
   asObject,
+  classNamesOf,
   datasetIdOf,
   idParams,
   MAX_PAGE,
   MAX_SWEEP_RUNS,
   noParams,
   onlyKeys,
+  optBool,
   optEnum,
   parseCreateRun,
   parseCreateSweep,
@@ -57,8 +62,46 @@ import {
 
 export * from './api-rows';
 export * from './params';
+export * from './insight/rows';
+export * from './insight/params';
 
 import { ApiError } from './errors';
+import type {
+  FlipSets,
+  ImageHistoryRow,
+  ImageRef,
+  LayerTraceRow,
+  ProbabilitiesRow,
+  RunHealth,
+  RunTimeline,
+  SaliencyRow,
+  TimelineImagePage,
+  TopActivatingRow,
+  UnitExplanation,
+} from './insight/rows';
+import {
+  parseCheckpointId,
+  parseCheckpointImage,
+  parseExplain,
+  parseFlips,
+  parseImageHistory,
+  parseProbabilities,
+  parseRunId,
+  parseSaliency,
+  parseTimeline,
+  parseTimelineImages,
+  parseTopActivating,
+  type ExplainParams,
+  type ExplainParsed,
+  type FlipsParams,
+  type ImageInput,
+  type SaliencyParams,
+  type SaliencyParsed,
+  type TimelineImagesFilter,
+  type TimelineImagesQuery,
+  type TopActivatingParams,
+} from './insight/params';
+import type { TimelineSplit } from './insight/record';
 
 export { ApiError };
 
@@ -105,7 +148,7 @@ export const contract = {
     parseCreateSweep,
   ),
   listRuns: method<RunQuery, { rows: RunRow[]; total: number }, RunFilter>(
-    'Runs filtered by status, tag and text, sorted and paged. {status?, tag?, text?, sort?, order?, offset?, limit?}',
+    'Runs filtered by status, tag and text, sorted and paged; archived runs only when asked (archived: include or only). {status?, tag?, text?, archived?, sort?, order?, offset?, limit?}',
     parseListRuns,
   ),
   getRun: method<{ id: number }, RunRow>('One run. {id}', idParams),
@@ -127,6 +170,23 @@ export const contract = {
     },
   ),
   deleteRun: method<{ id: number }, { deleted: number }>('Delete a run that is not running, with everything recorded for it. {id}', idParams),
+  setArchived: method<{ id: number; archived: boolean }, RunRow>(
+    'Archive a run (listRuns leaves it out unless asked; nothing is deleted) or bring it back. A queued or running run cannot be archived; resuming one brings it back. {id, archived}',
+    (input) => {
+      const o = asObject(input);
+      onlyKeys(o, ['id', 'archived']);
+      const archived = optBool(o, 'archived');
+      if (archived === undefined) throw new ApiError('archived must be true or false.');
+      return { id: reqId(o), archived };
+    },
+  ),
+
+  // Sweeps -------------------------------------------------------------------------------------
+  listSweeps: method<void, SweepRow[]>('Sweeps (the groups createSweep makes), newest first: name, grid, and how many of their runs ended.', noParams),
+  getSweep: method<{ id: number }, SweepDetail>(
+    'A sweep: its grid and each of its runs with its values of the grid\'s settings and its final metrics (the table of setting → final metric). {id}',
+    idParams,
+  ),
   renameRun: method<{ id: number; name: string }, RunRow>('Rename a run. {id, name}', (input) => {
     const o = asObject(input);
     onlyKeys(o, ['id', 'name']);
@@ -162,8 +222,16 @@ export const contract = {
       return { checkpointId: reqId(o, 'checkpointId') };
     },
   ),
+  listEvaluations: method<{ runId: number }, EvaluationListRow[]>(
+    'A run\'s test evaluations, oldest first: each with its checkpoint\'s place and whether it is the run\'s result (the latest evaluation of its last checkpoint). {runId}',
+    (input) => {
+      const o = asObject(input);
+      onlyKeys(o, ['runId']);
+      return { runId: reqId(o, 'runId') };
+    },
+  ),
   getEvaluation: method<{ id: number } | { runId: number }, EvaluationDetail>(
-    'An evaluation with its confusion matrix and per-class precision/recall/F1: by id, or a run\'s latest. {id} | {runId}',
+    'An evaluation with its confusion matrix and per-class precision/recall/F1: by id, or a run\'s result (its last checkpoint\'s latest). {id} | {runId}',
     (input) => {
       const o = asObject(input);
       onlyKeys(o, ['id', 'runId']);
@@ -188,15 +256,18 @@ export const contract = {
     },
   ),
   listDatasets: method<void, DatasetRow[]>('The datasets runs can use: MNIST and every imported one.', noParams),
-  importDataset: method<{ folder: string; name: string }, DatasetRow>(
-    'Import an IDX dataset (the four files, plain or gzipped, 28×28, 10 classes) from a folder on the host, validated before anything is stored. {folder, name}',
+  importDataset: method<{ folder: string; name: string; classNames?: string[] }, DatasetRow>(
+    'Import an IDX dataset (the four files, plain or gzipped, 28×28, 10 classes) from a folder on the host, validated before anything is stored. ' +
+      'Class names (10, in label order) come from classNames, else from a classes.txt in the folder (one per line), else the classes are numbered 0 to 9. {folder, name, classNames?}',
     (input) => {
       const o = asObject(input);
-      onlyKeys(o, ['folder', 'name']);
+      onlyKeys(o, ['folder', 'name', 'classNames']);
       const folder = reqString(o, 'folder', 4096);
       if (folder.trim() === '') throw new ApiError('folder must not be empty.');
       if (folder.includes('\0')) throw new ApiError('folder must not contain NUL characters.');
-      return { folder, name: runNameOf(o.name) };
+      const out: { folder: string; name: string; classNames?: string[] } = { folder, name: runNameOf(o.name) };
+      if (o.classNames !== undefined) out.classNames = classNamesOf(o.classNames);
+      return out;
     },
   ),
 
@@ -218,6 +289,52 @@ export const contract = {
     },
   ),
   exportCheckpoint: method<{ id: number }, ExportFile>('A checkpoint\'s serialised state (weights, optimiser, PRNG) as bytes. {id}', idParams),
+
+  // Looking inside (issue 11) -----------------------------------------------------------------
+  getHealth: method<{ runId: number }, RunHealth>(
+    'A run\'s training health per epoch (norms, update ratios, dead ReLUs, subnormal weights, NaN guard) and what the diagnosis rules make of it and its losses. {runId}',
+    parseRunId,
+  ),
+  getTimeline: method<{ runId: number; split: TimelineSplit }, RunTimeline>(
+    'A run\'s per-epoch confusion matrices and per-class precision/recall of its validation images or the test set. {runId, split}',
+    parseTimeline,
+  ),
+  listTimelineImages: method<TimelineImagesQuery, TimelineImagePage, TimelineImagesFilter>(
+    'The images of a split at one recorded epoch, with their predicted class, filtered by true and predicted class (a confusion cell), paged. {runId, split, epoch, label?, predicted?, offset?, limit?}',
+    parseTimelineImages,
+  ),
+  getImageHistory: method<{ runId: number; split: TimelineSplit; index: number }, ImageHistoryRow>(
+    'One image\'s predicted class at every recorded epoch; index is its index in the dataset split (train for validation images). {runId, split, index}',
+    parseImageHistory,
+  ),
+  getFlips: method<FlipsParams, FlipSets>(
+    'Images right before and wrong after (and wrong → right, wrong → other wrong) between two epochs of a run, or two runs. {split, before: {runId, epoch}, after: {runId, epoch}}',
+    parseFlips,
+  ),
+  traceImage: method<{ checkpointId: number; image: ImageRef }, LayerTraceRow, { checkpointId: number; image: ImageInput }>(
+    'Every layer\'s output for one image (a dataset image or drawn pixels) under a checkpoint, with its C1 and C3 kernels. {checkpointId, image}',
+    parseCheckpointImage,
+  ),
+  explainUnit: method<ExplainParams, UnitExplanation, ExplainParsed>(
+    'How one unit of a traced image was computed from the previous layer: the 5×5 window, kernel and products (C1, C3) or the largest inputs × weights (C5, F6, out). {checkpointId, image, layer, channel?, y?, x?, unit?}',
+    parseExplain,
+  ),
+  topActivating: method<TopActivatingParams, TopActivatingRow, Required<TopActivatingParams>>(
+    'The test images that activate a C1/C3 feature map or a C5/F6 unit most under a checkpoint (the whole test set, cached per checkpoint). {checkpointId, layer, unit, k?}',
+    parseTopActivating,
+  ),
+  predictImage: method<{ checkpointIds: number[]; image: ImageRef }, ProbabilitiesRow, { checkpointIds: number[]; image: ImageInput }>(
+    'Class probabilities of one image (a dataset image or a drawing) under 1 to 8 checkpoints, side by side. {checkpointIds, image}',
+    parseProbabilities,
+  ),
+  saliency: method<SaliencyParams, SaliencyRow, SaliencyParsed>(
+    'Saliency: d(class score)/d(pixel) of an image under a checkpoint (default: the predicted class), or of target − versus (e.g. true − predicted). {checkpointId, image, target?, versus?, score?}',
+    parseSaliency,
+  ),
+  exportOnnx: method<{ checkpointId: number }, ExportFile>(
+    'A checkpoint as a self-contained ONNX model (opset 13): raw 0–255 pixels [N, 1, 28, 28] in, probabilities [N, 10] out; refused for a checkpoint with non-finite weights. {checkpointId}',
+    parseCheckpointId,
+  ),
 
   // Where runs train ------------------------------------------------------------------------------
   getQueueStatus: method<void, QueueStatus | null>('The training queue (agents on other machines), or null when runs train here only.', noParams),

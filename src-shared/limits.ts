@@ -3,6 +3,7 @@
 // functions, so the three can never disagree about what a run may hold. Each check returns the
 // clean value or a message; callers wrap the message in their own error type (ApiError,
 // StoreError, a form hint).
+import { NUM_CLASSES } from './engine/layout';
 
 /** A run name: trimmed, 1..MAX_NAME_LENGTH characters, no control characters. */
 export const MAX_NAME_LENGTH = 200;
@@ -25,6 +26,8 @@ export const DATASET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const MAX_QUEUED_RUNS = 500;
 /** An error text recorded with a run. */
 export const MAX_ERROR_LENGTH = 20_000;
+/** Characters per class name ("T-shirt/top", "Ankle boot"). */
+export const MAX_CLASS_NAME_LENGTH = 40;
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -95,6 +98,46 @@ export function checkTags(v: unknown, key = 'tags'): Checked<string[]> {
 export function checkDatasetId(v: unknown, key = 'dataset'): Checked<string> {
   if (typeof v !== 'string' || !DATASET_ID_PATTERN.test(v)) return fail(`${key} must be a dataset id: letters, digits, '.', '_' or '-', at most 64 characters.`);
   return { ok: true, value: v };
+}
+
+/**
+ * A dataset's class names: exactly NUM_CLASSES, in label order (name i is label i), each trimmed,
+ * 1..MAX_CLASS_NAME_LENGTH characters without control characters or commas (the terminal's
+ * --classes and the import dialog list them comma-separated), none twice (ignoring case).
+ */
+export function checkClassNames(v: unknown, key = 'classNames'): Checked<string[]> {
+  if (!Array.isArray(v)) return fail(`${key} must be a list of ${NUM_CLASSES} names.`);
+  if (v.length !== NUM_CLASSES) return fail(`${key} must name exactly ${NUM_CLASSES} classes, one per label 0 to ${NUM_CLASSES - 1} (got ${v.length}).`);
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'string') return fail(`${key} must contain only strings (name ${i} is ${describe(x)}).`);
+    const s = x.trim();
+    if (s.length === 0) return fail(`The name of class ${i} is empty.`);
+    if (s.length > MAX_CLASS_NAME_LENGTH) return fail(`The name of class ${i} is too long (at most ${MAX_CLASS_NAME_LENGTH} characters, got ${s.length}).`);
+    if (hasControl(s)) return fail(`The name of class ${i} must not contain control characters.`);
+    if (s.includes(',')) return fail(`The name of class ${i} (${describe(s)}) must not contain a comma.`);
+    if (hasLoneSurrogate(s)) return fail(`The name of class ${i} contains an invalid character (a lone UTF-16 surrogate).`);
+    const twin = out.findIndex((o) => o.toLowerCase() === s.toLowerCase());
+    if (twin >= 0) return fail(`Classes ${twin} and ${i} have the same name ${describe(s)}.`);
+    out.push(s);
+  }
+  return { ok: true, value: out };
+}
+
+/** Class names as a user types them: comma separated (the --classes flag, the import dialog). */
+export function splitClassList(text: string): string[] {
+  return text.split(',').map((s) => s.trim());
+}
+
+/**
+ * A classes.txt file: one name per line, in label order; blank lines at the end (and a byte order
+ * mark) are ignored, so a file saved by any editor reads the same.
+ */
+export function splitClassLines(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 /** Own-property lookup for untrusted keys: `"toString" in obj` is true for every object. */

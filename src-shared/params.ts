@@ -4,9 +4,9 @@
 // (contract.ts re-exports all of it).
 import { CONFIG_KEYS, FIELDS, validateRunConfig, type RunConfig } from './config';
 import { ApiError } from './errors';
-import { checkDatasetId, checkRunName, checkTags, hasOwn, type Checked } from './limits';
+import { checkClassNames, checkDatasetId, checkRunName, checkTags, hasOwn, type Checked } from './limits';
 import { gridProduct, gridSize } from './metrics';
-import { PREDICTION_SORTS, RUN_SORT_KEYS, RUN_STATUSES, type PredictionSort, type RunFilter } from './api-rows';
+import { ARCHIVED_FILTERS, PREDICTION_SORTS, RUN_SORT_KEYS, RUN_STATUSES, type PredictionSort, type RunFilter, type SweepGridAxis } from './api-rows';
 
 // ---------------------------------------------------------------------------------------------
 // Small parsing helpers for `parse` functions.
@@ -112,6 +112,11 @@ export function datasetIdOf(v: unknown, key = 'dataset'): string {
   return valueOf(checkDatasetId(v, key));
 }
 
+/** A dataset's 10 class names in label order (src-shared/limits' checkClassNames). */
+export function classNamesOf(v: unknown, key = 'classNames'): string[] {
+  return valueOf(checkClassNames(v, key));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parsers of the bigger params.
 
@@ -150,6 +155,11 @@ export interface CreateSweepParams {
 
 /** The validated config of every run of a sweep, in grid order, with the grid values that made it. */
 export function sweepConfigs(params: Pick<CreateSweepParams, 'base' | 'grid'>): { config: RunConfig; combo: Record<string, unknown> }[] {
+  return sweepGrid(params).runs;
+}
+
+/** A sweep's grid as checked (settings in the order given) and its runs' validated configs. */
+export function sweepGrid(params: Pick<CreateSweepParams, 'base' | 'grid'>): { grid: SweepGridAxis[]; runs: { config: RunConfig; combo: Record<string, unknown> }[] } {
   const baseRaw: unknown = params.base === undefined ? {} : params.base;
   runConfigOf(baseRaw);
   const g: unknown = params.grid;
@@ -168,15 +178,17 @@ export function sweepConfigs(params: Pick<CreateSweepParams, 'base' | 'grid'>): 
   }
   const n = gridSize(grid);
   if (n > MAX_SWEEP_RUNS) throw new ApiError(`This grid makes ${n} runs; a sweep may make at most ${MAX_SWEEP_RUNS}.`);
-  return gridProduct(grid).map((combo) => {
+  const runs = gridProduct(grid).map((combo) => {
     const r = validateRunConfig({ ...(baseRaw as Record<string, unknown>), ...combo });
     if (!r.ok) throw new ApiError(`grid combination ${JSON.stringify(combo)} is invalid: ${r.errors.map((e) => e.message).join(' ')}`);
     return { config: r.value, combo };
   });
+  return { grid: grid.map(([setting, values]) => ({ setting, values })), runs };
 }
 
-/** A sweep as parsed: every run's validated config with the grid values that made it. */
+/** A sweep as parsed: its grid, and every run's validated config with the grid values that made it. */
 export interface SweepPlan {
+  grid: SweepGridAxis[];
   runs: { config: RunConfig; combo: Record<string, unknown> }[];
   name?: string;
   tags?: string[];
@@ -185,7 +197,7 @@ export interface SweepPlan {
 export function parseCreateSweep(input: unknown): SweepPlan {
   const o = asObject(input);
   onlyKeys(o, ['base', 'grid', 'name', 'tags']);
-  const out: SweepPlan = { runs: sweepConfigs({ base: o.base as Partial<RunConfig> | undefined, grid: o.grid as CreateSweepParams['grid'] }) };
+  const out: SweepPlan = sweepGrid({ base: o.base as Partial<RunConfig> | undefined, grid: o.grid as CreateSweepParams['grid'] });
   if (o.name !== undefined) out.name = runNameOf(o.name);
   if (o.tags !== undefined) out.tags = tagsOf(o.tags);
   return out;
@@ -193,8 +205,9 @@ export function parseCreateSweep(input: unknown): SweepPlan {
 
 export function parseListRuns(input: unknown): RunFilter {
   const o = asObject(input);
-  onlyKeys(o, ['status', 'tag', 'text', 'sort', 'order', 'offset', 'limit']);
+  onlyKeys(o, ['status', 'tag', 'text', 'archived', 'sort', 'order', 'offset', 'limit']);
   const out: RunFilter = {
+    archived: optEnum(o, 'archived', ARCHIVED_FILTERS, 'exclude'),
     sort: optEnum(o, 'sort', RUN_SORT_KEYS, 'createdAt'),
     order: optEnum(o, 'order', ['asc', 'desc'] as const, 'desc'),
     offset: optInt(o, 'offset', 0, 0, 1e9),

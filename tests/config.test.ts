@@ -60,6 +60,26 @@ describe('run config', () => {
     expect(presetConfig('quick')).toEqual({ ...DEFAULT_CONFIG, init: 'he', normalization: 'standardize', trainSubset: 5000, epochs: 2, validationSize: 1000 });
   });
 
+  it('makes every comparison of the report change one setting of Table 1, on the inferred base', () => {
+    const table1 = presetConfig('report');
+    expect(table1).toEqual({ ...DEFAULT_CONFIG, normalization: 'center', weightDecay: 1e-3, weightDecayStart: 1 });
+    const changed = (id: string) => CONFIG_KEYS.filter((k) => presetConfig(id)[k] !== table1[k]);
+    expect(Object.fromEntries(presetsIn('report').slice(1).map((p) => [p.id, changed(p.id)]))).toEqual({
+      'report-no-decay': ['decayFactor'],
+      'report-sgd': ['optimizer'],
+      'report-batch50': ['batchSize'],
+      'report-batch100': ['batchSize'],
+      'report-batch500': ['batchSize'],
+      'report-bootstrap': ['sampling'],
+    });
+    expect(presetConfig('report-sgd')).toMatchObject({ learningRate: 1e-3, momentum: 0 });
+    // L2 after epoch 1 is the report presets' choice only: new runs start it at once, as before.
+    expect(DEFAULT_CONFIG.weightDecayStart).toBe(0);
+    expect(presetConfig('quick').weightDecayStart).toBe(0);
+    expect(validateRunConfig({ weightDecayStart: 1.5 }).ok).toBe(false);
+    expect(validateRunConfig({ weightDecayStart: -1 }).ok).toBe(false);
+  });
+
   it('warns that a short run with a tiny normal init may stay near chance', () => {
     const small = { ...DEFAULT_CONFIG, trainSubset: 5000, epochs: 2 }; // 2 × 25 iterations
     expect(totalIterations(small, 60000)).toBe(50);

@@ -1,10 +1,10 @@
 // The catalogue of runs: presets, listing, one run, and what a user edits about a run (name,
-// tags, notes).
+// tags, notes, archived or not).
 
 import { PRESETS, presetConfig } from '../../src-shared/config';
 import type { Methods, WorkbenchContext } from './context';
 
-export function catalogMethods(ctx: WorkbenchContext): Methods<'listPresets' | 'presetConfig' | 'listRuns' | 'getRun' | 'renameRun' | 'setTags' | 'setNotes'> {
+export function catalogMethods(ctx: WorkbenchContext): Methods<'listPresets' | 'presetConfig' | 'listRuns' | 'getRun' | 'renameRun' | 'setTags' | 'setNotes' | 'setArchived'> {
   const { store, hub } = ctx;
   const changed = (id: number) => hub.emit('runChanged', { runId: id, change: 'updated' });
   return {
@@ -16,6 +16,7 @@ export function catalogMethods(ctx: WorkbenchContext): Methods<'listPresets' | '
         ...(f.status ? { status: f.status } : {}),
         ...(f.tag !== undefined ? { tag: f.tag } : {}),
         ...(f.text !== undefined ? { text: f.text } : {}),
+        archived: f.archived,
         sort: f.sort === 'createdAt' ? 'created' : f.sort,
         order: f.order,
         offset: f.offset,
@@ -38,6 +39,11 @@ export function catalogMethods(ctx: WorkbenchContext): Methods<'listPresets' | '
     },
     setNotes: ({ id, notes }) => {
       const r = store.setRunNotes(id, notes);
+      changed(id);
+      return ctx.row(r);
+    },
+    setArchived: ({ id, archived }) => {
+      const r = store.setRunArchived(id, archived);
       changed(id);
       return ctx.row(r);
     },

@@ -5,16 +5,16 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ApiError, errorText } from '../../src-shared/errors';
 import { trainingCount } from '../../src-shared/engine/split';
-import type { RunConfig } from '../../src-shared/config';
+import { MNIST_ID, type RunConfig } from '../../src-shared/config';
 import { IMAGE_SIZE } from '../../src-shared/engine/layout';
 import type { Dataset } from '../../src-shared/engine/types';
-import { IDX_FILES, loadDatasetFrom, loadIdxFolder, loadMnist, locateIdxFiles } from '../data/mnist';
+import { IDX_FILES, loadDatasetFrom, loadIdxFolder, loadMnist, locateIdxFiles, readClassNames } from '../data/mnist';
 import type { DatasetRef } from '../runs/protocol';
 import { StoreError, type Store } from '../store/index';
 import type { Methods } from './context';
 import { datasetRow } from './rows';
 
-export const MNIST_ID = 'mnist';
+export { MNIST_ID };
 
 /** A file-name-safe form of a name (lowercase letters, digits and dashes). */
 export function slug(s: string): string {
@@ -102,11 +102,15 @@ export class Datasets {
     }
   }
 
-  /** Validates a folder completely, then copies it into the datasets folder and registers it. */
-  import(folder: string, name: string) {
+  /**
+   * Validates a folder completely, then copies it into the datasets folder and registers it with
+   * its class names: those given, else the folder's classes.txt, else none (numbered 0 to 9).
+   */
+  import(folder: string, name: string, classNames?: readonly string[]) {
     const abs = resolve(folder);
-    // Validate everything before storing anything: all four files, headers, sizes, labels.
+    // Validate everything before storing anything: all four files, headers, sizes, labels, names.
     const files = locateIdxFiles(abs);
+    const names = classNames ?? readClassNames(abs);
     const ds = loadIdxFolder(abs, name);
     for (const [what, set] of [['training', ds.train], ['test', ds.test]] as const) {
       if (set.rows !== IMAGE_SIZE || set.cols !== IMAGE_SIZE) throw new ApiError(`The ${what} images are ${set.rows}×${set.cols}; the workbench needs 28×28 greyscale images.`);
@@ -118,7 +122,7 @@ export class Datasets {
     mkdirSync(dir, { recursive: true });
     try {
       for (const f of IDX_FILES) copyFileSync(files[f], join(dir, basename(files[f])));
-      const row = this.store.registerDataset({ id, name, source: abs, contentHash: ds.hash, trainSize: ds.train.count, testSize: ds.test.count });
+      const row = this.store.registerDataset({ id, name, source: abs, contentHash: ds.hash, trainSize: ds.train.count, testSize: ds.test.count, classNames: names });
       this.loaded.set(id, ds);
       return row;
     } catch (e) {
@@ -131,11 +135,12 @@ export class Datasets {
 export function datasetMethods(datasets: Datasets, store: Store): Methods<'listDatasets' | 'importDataset' | 'getImages'> {
   return {
     listDatasets: () => {
-      datasets.ensureMnist();
+      // A read-only store lists what is registered (the CLI's `runs show` reads class names so).
+      if (!store.readonly) datasets.ensureMnist();
       return store.listDatasets().map(datasetRow);
     },
 
-    importDataset: ({ folder, name }) => datasetRow(datasets.import(folder, name)),
+    importDataset: ({ folder, name, classNames }) => datasetRow(datasets.import(folder, name, classNames)),
 
     getImages: ({ dataset, split, indices }) => {
       if (dataset === MNIST_ID) datasets.ensureMnist();

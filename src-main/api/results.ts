@@ -3,13 +3,37 @@
 // and the comparison of runs.
 
 import { ApiError } from '../../src-shared/errors';
-import { epochRow, type Comparison, type EvaluationDetail, type FinalMetrics } from '../../src-shared/contract';
+import { epochRow, type Comparison, type EvaluationDetail, type EvaluationListRow, type FinalMetrics } from '../../src-shared/contract';
 import { configDiff, confusionDifference, misclassifiedSets, perClassMetrics } from '../../src-shared/metrics';
-import type { EvaluationRecord } from '../store/index';
+import type { EvaluationRecord, RunRecord } from '../store/index';
 import type { Methods, WorkbenchContext } from './context';
 import { evaluationSummary, finite, predictionRow } from './rows';
 
-export function resultMethods(ctx: WorkbenchContext): Methods<'getMetrics' | 'listCheckpoints' | 'evaluateCheckpoint' | 'getEvaluation' | 'listPredictions' | 'compareRuns'> {
+/** Each run's final metrics: its last epoch's, its best validation accuracy and its result (the last checkpoint's test evaluation). */
+export function finalMetrics(ctx: WorkbenchContext, records: readonly RunRecord[]): { finals: FinalMetrics[]; evaluations: (EvaluationRecord | null)[] } {
+  const { store } = ctx;
+  const metrics = store.getMetricsOfRuns(records.map((r) => r.id));
+  const evaluations = records.map((r) => store.finalTestEvaluation(r.id));
+  const finals = records.map((r, i): FinalMetrics => {
+    const last = metrics[i].epochs.at(-1);
+    const ev = evaluations[i];
+    return {
+      runId: r.id,
+      epochsDone: r.progress.epoch,
+      trainAccuracy: last ? finite(last.trainAccuracy) : null,
+      valAccuracy: last ? finite(last.valAccuracy) : null,
+      valLoss: last ? finite(last.valLoss) : null,
+      bestValAccuracy: r.bestValAccuracy,
+      testAccuracy: ev?.accuracy ?? null,
+      testLoss: ev ? finite(ev.loss) : null,
+      evaluationId: ev?.id ?? null,
+      durationMs: ctx.row(r).durationMs,
+    };
+  });
+  return { finals, evaluations };
+}
+
+export function resultMethods(ctx: WorkbenchContext): Methods<'getMetrics' | 'listCheckpoints' | 'evaluateCheckpoint' | 'listEvaluations' | 'getEvaluation' | 'listPredictions' | 'compareRuns'> {
   const { store, supervisor } = ctx;
   return {
     getMetrics: ({ runIds }) =>
@@ -23,6 +47,18 @@ export function resultMethods(ctx: WorkbenchContext): Methods<'getMetrics' | 'li
     evaluateCheckpoint: async ({ checkpointId }) => {
       store.getCheckpoint(checkpointId);
       return evaluationSummary(await supervisor.evaluateCheckpoint(checkpointId));
+    },
+
+    listEvaluations: ({ runId }) => {
+      const places = new Map(store.listCheckpoints(runId).map((c) => [c.id, c]));
+      const result = store.finalTestEvaluation(runId);
+      return store
+        .listEvaluations(runId)
+        .filter((e) => e.split === 'test')
+        .map((e): EvaluationListRow => {
+          const cp = places.get(e.checkpointId);
+          return { ...evaluationSummary(e), epoch: cp?.epoch ?? 0, iteration: cp?.iteration ?? 0, isResult: e.id === result?.id };
+        });
     },
 
     getEvaluation: (p) => {
@@ -55,24 +91,7 @@ export function resultMethods(ctx: WorkbenchContext): Methods<'getMetrics' | 'li
     compareRuns: ({ runIds }) => {
       const records = runIds.map((id) => store.getRun(id));
       const rows = records.map(ctx.row);
-      const metrics = store.getMetricsOfRuns(runIds);
-      const evals = runIds.map((id) => store.finalTestEvaluation(id));
-      const finals: FinalMetrics[] = records.map((r, i) => {
-        const last = metrics[i].epochs.at(-1);
-        const ev = evals[i];
-        return {
-          runId: r.id,
-          epochsDone: r.progress.epoch,
-          trainAccuracy: last ? finite(last.trainAccuracy) : null,
-          valAccuracy: last ? finite(last.valAccuracy) : null,
-          valLoss: last ? finite(last.valLoss) : null,
-          bestValAccuracy: r.bestValAccuracy,
-          testAccuracy: ev?.accuracy ?? null,
-          testLoss: ev ? finite(ev.loss) : null,
-          evaluationId: ev?.id ?? null,
-          durationMs: rows[i].durationMs,
-        };
-      });
+      const { finals, evaluations: evals } = finalMetrics(ctx, records);
       const [ea, eb] = evals;
       const sameTestSet = records[0].datasetId === records[1].datasetId;
       const out: Comparison = {

@@ -7,9 +7,28 @@ import type { DatasetRecord, EvaluationRecord, PredictionRecord, RunRecord } fro
 
 export const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/**
+ * A run's training time: its earlier stretches (before each resume) plus the current one, from
+ * its start to where it ended (now while it runs). A run resumed before earlier stretches were
+ * recorded shows what is known (the larger of the last stretch and its summed epoch times) as partial.
+ */
+export function runDuration(r: RunRecord, now = Date.now()): { durationMs: number | null; durationPartial: boolean } {
+  const { earlierMs, stretchEndedAt, epochsMs } = r.training;
+  let stretch: number | null = null;
+  if (r.startedAt !== null) {
+    if (r.status === 'running') stretch = Math.max(0, now - r.startedAt);
+    else if (stretchEndedAt !== null && stretchEndedAt >= r.startedAt) stretch = stretchEndedAt - r.startedAt;
+  }
+  if (earlierMs === null) {
+    const known = Math.max(stretch ?? 0, epochsMs ?? 0);
+    return { durationMs: stretch === null && epochsMs === null ? null : known, durationPartial: true };
+  }
+  if (stretch === null) return { durationMs: earlierMs > 0 ? earlierMs : null, durationPartial: false };
+  return { durationMs: earlierMs + stretch, durationPartial: false };
+}
+
 /** A run as the API shows it; datasetHash is its dataset's registered content hash. */
 export function runRow(r: RunRecord, datasetHash: string | null, now = Date.now()): RunRow {
-  const durationMs = r.startedAt === null ? null : r.finishedAt !== null && r.finishedAt >= r.startedAt ? r.finishedAt - r.startedAt : r.status === 'running' ? now - r.startedAt : null;
   return {
     id: r.id,
     name: r.name,
@@ -32,7 +51,9 @@ export function runRow(r: RunRecord, datasetHash: string | null, now = Date.now(
     divergedAt: r.divergedAt,
     bestValAccuracy: r.bestValAccuracy,
     testAccuracy: r.testAccuracy,
-    durationMs,
+    ...runDuration(r, now),
+    sweep: r.sweep,
+    archivedAt: r.archivedAt,
   };
 }
 
@@ -41,7 +62,7 @@ export function evaluationSummary(e: EvaluationRecord): EvaluationSummary {
 }
 
 export function datasetRow(d: DatasetRecord): DatasetRow {
-  return { id: d.id, name: d.name, source: d.source, hash: d.contentHash, trainCount: d.trainSize, testCount: d.testSize, createdAt: d.createdAt };
+  return { id: d.id, name: d.name, source: d.source, hash: d.contentHash, trainCount: d.trainSize, testCount: d.testSize, classNames: d.classNames, createdAt: d.createdAt };
 }
 
 export function predictionRow(p: PredictionRecord): PredictionRow {

@@ -9,6 +9,7 @@ import { interruptStaleRuns } from '../runs/recovery';
 import { planResume } from '../runs/resume';
 import type { NewRun, RunRecord } from '../store/index';
 import type { Methods, WorkbenchContext } from './context';
+import { sweepNameOf } from './sweeps';
 import { APP_VERSION, ENGINE_VERSION } from './versions';
 
 export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods<'createRun' | 'createSweep' | 'stopRun' | 'resumeRun' | 'deleteRun' | 'getQueueStatus'> {
@@ -36,6 +37,7 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
     return rows.map(ctx.row);
   }
 
+  /** A fork is a new experiment; a restart (the same config again) stays in the run's sweep. */
   function newRunFrom(row: RunRecord, name: string, forkedFrom?: { runId: number; checkpointId: number }): NewRun {
     return {
       name: name.slice(0, 200),
@@ -44,7 +46,7 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
       engineVersion: ENGINE_VERSION,
       tags: row.tags,
       notes: row.notes,
-      ...(forkedFrom ? { forkedFrom } : {}),
+      ...(forkedFrom ? { forkedFrom } : row.sweep ? { sweepId: row.sweep.id } : {}),
     };
   }
 
@@ -56,11 +58,13 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
       return queueNew([row])[0];
     },
 
-    createSweep: ({ runs, name, tags }) => {
+    // The sweep is stored as a group (its name and grid) with its runs, in one transaction.
+    createSweep: ({ grid, runs, name, tags }) => {
       for (const r of runs) datasets.requireFor(r.config);
       admit(runs.length);
       const prefix = name ?? 'Sweep';
-      const rows = store.createRuns(
+      const created = store.createSweep(
+        { name: name ?? sweepNameOf(grid), grid: grid.map((a) => [a.setting, a.values] as const) },
         runs.map((r) => ({
           name: `${prefix} (${Object.entries(r.combo).map(([k, v]) => `${k}=${String(v)}`).join(', ')})`.slice(0, 200),
           config: r.config,
@@ -69,7 +73,7 @@ export function runMethods(ctx: WorkbenchContext, staleAfterMs: number): Methods
           tags: tags ?? [],
         })),
       );
-      return queueNew(rows);
+      return queueNew(created.runs);
     },
 
     stopRun: async ({ id }) => {

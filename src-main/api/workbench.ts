@@ -4,8 +4,9 @@
 //
 // This file only puts it together; each domain lives in its own module over one shared context
 // (context.ts): datasets.ts, runs.ts (create, sweep, stop, resume, delete), catalog.ts (presets,
-// listing, names, tags, notes), results.ts (metrics, checkpoints, evaluations, predictions,
-// compare) and export.ts.
+// listing, names, tags, notes, archive), results.ts (metrics, checkpoints, evaluations,
+// predictions, compare), sweeps.ts (sweeps as groups), export.ts, insight.ts (health, diagnoses,
+// per-epoch timelines) and inspect.ts (layer traces, saliency, top-activating images, ONNX).
 //
 // Every call is parsed at this boundary with the contract's parser (main never trusts a caller;
 // params a transport already parsed are not parsed again), so a rejected call changes nothing.
@@ -30,9 +31,12 @@ import type { Methods, WorkbenchContext } from './context';
 import { datasetMethods, Datasets } from './datasets';
 import { EventHub, type WorkbenchEvents } from './events';
 import { exportMethods } from './export';
+import { insightMethods } from './insight';
+import { inspectMethods } from './inspect';
 import { resultMethods } from './results';
 import { runRow } from './rows';
 import { runMethods } from './runs';
+import { sweepMethods } from './sweeps';
 
 export interface WorkbenchOptions {
   /** The SQLite file (created if missing). */
@@ -155,8 +159,11 @@ export function createWorkbench(opts: WorkbenchOptions): Workbench {
     ...catalogMethods(ctx),
     ...runMethods(ctx, staleAfterMs),
     ...resultMethods(ctx),
+    ...sweepMethods(ctx),
     ...datasetMethods(datasets, store),
     ...exportMethods(ctx),
+    ...insightMethods(ctx),
+    ...inspectMethods(ctx),
   };
 
   const api = {} as Record<MethodName, (p: unknown) => Promise<unknown>>;

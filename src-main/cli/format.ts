@@ -98,11 +98,14 @@ function checkConfusion(confusion: ArrayLike<number>): void {
   }
 }
 
+const numbered = (): string[] => Array.from({ length: NUM_CLASSES }, (_, i) => String(i));
+
 /**
  * The 10×10 confusion matrix, rows = true label, columns = predicted (confusion[t*10+p]),
- * with each row's total and per-class accuracy (recall).
+ * with each row's total and per-class accuracy (recall). With class names, a row starts with its
+ * label and name ("3 Dress"); the columns keep the labels, so the matrix stays narrow.
  */
-export function formatConfusion(confusion: ArrayLike<number>): string {
+export function formatConfusion(confusion: ArrayLike<number>, names: readonly string[] = numbered()): string {
   checkConfusion(confusion);
   let max = 0;
   for (let i = 0; i < confusion.length; i++) max = Math.max(max, confusion[i]);
@@ -114,10 +117,14 @@ export function formatConfusion(confusion: ArrayLike<number>): string {
     totals.push(s);
   }
   const tw = Math.max(5, String(Math.max(...totals)).length) + 1;
-  const head = 'true\\pred ' + Array.from({ length: NUM_CLASSES }, (_, p) => String(p).padStart(w)).join('') + 'total'.padStart(tw) + '    acc';
+  const named = names.some((n, i) => n !== String(i));
+  const rowLabel = (t: number) => (named ? `${t} ${names[t]}` : String(t));
+  const lw = Math.max(9, ...Array.from({ length: NUM_CLASSES }, (_, t) => [...rowLabel(t)].length));
+  const head = 'true\\pred'.padEnd(lw) + ' ' + Array.from({ length: NUM_CLASSES }, (_, p) => String(p).padStart(w)).join('') + 'total'.padStart(tw) + '    acc';
   const lines = [head];
   for (let t = 0; t < NUM_CLASSES; t++) {
-    let row = `${String(t).padStart(9)} `;
+    const label = rowLabel(t);
+    let row = `${named ? label + ' '.repeat(lw - [...label].length) : label.padStart(lw)} `;
     for (let p = 0; p < NUM_CLASSES; p++) {
       const c = confusion[t * NUM_CLASSES + p];
       row += (t !== p && c === 0 ? '.' : String(c)).padStart(w);
@@ -128,9 +135,11 @@ export function formatConfusion(confusion: ArrayLike<number>): string {
   return lines.join('\n');
 }
 
-/** The most confused pairs (src-shared/metrics' mostConfusedPairs), one per line. */
-export function formatConfusedPairs(pairs: readonly { label: number; predicted: number; count: number }[]): string {
+/** The most confused pairs (src-shared/metrics' mostConfusedPairs), one per line, by class name when there are names. */
+export function formatConfusedPairs(pairs: readonly { label: number; predicted: number; count: number }[], names: readonly string[] = numbered()): string {
   if (pairs.length === 0) return '  (no test image misclassified)';
   const w = String(pairs[0].count).length;
-  return pairs.map((p) => `  ${p.label} → ${p.predicted}  ${String(p.count).padStart(w)} image${p.count === 1 ? '' : 's'}`).join('\n');
+  const pair = (p: { label: number; predicted: number }) => `${names[p.label] ?? p.label} → ${names[p.predicted] ?? p.predicted}`;
+  const pw = Math.max(...pairs.map((p) => [...pair(p)].length));
+  return pairs.map((p) => `  ${pair(p)}${' '.repeat(pw - [...pair(p)].length)}  ${String(p.count).padStart(w)} image${p.count === 1 ? '' : 's'}`).join('\n');
 }

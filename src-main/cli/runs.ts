@@ -1,9 +1,12 @@
 // The recorded runs from a terminal: `npm run runs -- <command> [options]`
 //
-//   list [--status S] [--tag T] [--text T] [--limit N]   the runs, newest first
-//   show ID                                             config, epochs, checkpoints, test confusion
-//   export ID [--format json|csv] [--out FILE]          to a file, or stdout
+//   list [--status S] [--tag T] [--text T] [--archived exclude|include|only] [--limit N]
+//                                                       the runs, newest first (archived ones left out)
+//   show ID                                             diagnosis, config, epochs, checkpoints, test confusion
+//   export ID [--format json|csv|onnx] [--out FILE]     to a file, or stdout (onnx: the final checkpoint, to --out)
+//   export ID --weights --out FILE                      the final checkpoint (weights and all)
 //   resume ID [--checkpoint CID]                        continue it here, with progress (Ctrl-C stops)
+//   archive ID / unarchive ID                           hide it from lists, or bring it back
 //   delete ID                                           with everything recorded for it
 //
 // Every command takes --db PATH (default: $LENET_WORKBENCH_DB, else the desktop app's database).
@@ -11,27 +14,33 @@
 // Exit codes: 0 done, 1 failure (unknown id, wrong state), 2 bad usage, 130 stopped by Ctrl-C.
 
 import { writeFileSync } from 'node:fs';
-import { ApiError, RUN_STATUSES, type RunRow, type RunStatus } from '../../src-shared/contract';
+import { ApiError, ARCHIVED_FILTERS, RUN_STATUSES, type ArchivedFilter, type RunRow, type RunStatus } from '../../src-shared/contract';
+import { classNamesFor } from '../../src-shared/ui/classes';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
 import { mostConfusedPairs } from '../../src-shared/metrics';
+import { diagnosisLine } from '../../src-shared/insight/diagnosis';
 import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, type CliIo } from './common';
 
-const COMMANDS = ['list', 'show', 'export', 'resume', 'delete'] as const;
+const COMMANDS = ['list', 'show', 'export', 'resume', 'archive', 'unarchive', 'delete'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Flags each command accepts (besides --db and --help). */
 const FLAGS: Record<Command, readonly string[]> = {
-  list: ['status', 'tag', 'text', 'limit'],
+  list: ['status', 'tag', 'text', 'archived', 'limit'],
   show: [],
-  export: ['format', 'out'],
+  export: ['format', 'out', 'weights'],
   resume: ['checkpoint'],
+  archive: [],
+  unarchive: [],
   delete: [],
 };
+/** Flags that are switches: given or not, without a value. */
+const SWITCHES: readonly string[] = ['weights'];
 
 export function helpText(program = 'npm run runs --'): string {
   return [
@@ -39,9 +48,13 @@ export function helpText(program = 'npm run runs --'): string {
     '',
     'Commands:',
     '  list [--status S] [--tag T] [--text T] [--limit N]   list runs, newest first (status: ' + RUN_STATUSES.join(', ') + ')',
-    '  show ID                                             a run: config, epochs, checkpoints, test confusion matrix',
-    '  export ID [--format json|csv] [--out FILE]          config and metrics as JSON (default) or epoch metrics as CSV',
+    '       [--archived exclude|include|only]              archived runs are left out unless asked for',
+    '  show ID                                             a run: diagnosis, config, epochs, checkpoints, test confusion matrix',
+    '  export ID [--format json|csv|onnx] [--out FILE]     config and metrics as JSON (default) or epoch metrics as CSV;',
+    '                                                      onnx: the final checkpoint as an ONNX model (needs --out)',
+    '  export ID --weights --out FILE                      the final checkpoint: weights, optimiser state and PRNG',
     '  resume ID [--checkpoint CID]                        continue a stopped/interrupted/failed run here (Ctrl-C stops it again)',
+    '  archive ID | unarchive ID                           hide a finished run from lists (nothing is deleted), or bring it back',
     '  delete ID                                           delete a run and everything recorded for it',
     '',
     'Options:',
@@ -79,6 +92,12 @@ export function parseRunsArgs(argv: readonly string[]): RunsArgs {
     }
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (SWITCHES.includes(name)) {
+      if (eq > 0) return { kind: 'error', message: `--${name} takes no value.` };
+      if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
+      flags[name] = 'yes';
+      continue;
+    }
     const value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
     if (eq < 0) i++;
     if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value.` };
@@ -115,7 +134,15 @@ export function parseRunsArgs(argv: readonly string[]): RunsArgs {
   if (flags.limit !== undefined && (!/^\d+$/.test(flags.limit) || Number(flags.limit) < 1 || Number(flags.limit) > 1000)) {
     return { kind: 'error', message: `--limit must be a whole number from 1 to 1000 (got "${flags.limit}").` };
   }
-  if (flags.format !== undefined && flags.format !== 'json' && flags.format !== 'csv') return { kind: 'error', message: `--format must be json or csv (got "${flags.format}").` };
+  if (flags.format !== undefined && !['json', 'csv', 'onnx'].includes(flags.format)) return { kind: 'error', message: `--format must be json, csv or onnx (got "${flags.format}").` };
+  if (flags.format === 'onnx' && flags.out === undefined) return { kind: 'error', message: '--format onnx needs --out FILE (an ONNX model is binary).' };
+  if (flags.archived !== undefined && !(ARCHIVED_FILTERS as readonly string[]).includes(flags.archived)) {
+    return { kind: 'error', message: `--archived must be one of ${ARCHIVED_FILTERS.join(', ')} (got "${flags.archived}").` };
+  }
+  if (flags.weights !== undefined) {
+    if (flags.format !== undefined) return { kind: 'error', message: '--weights writes the final checkpoint; --format does not apply to it.' };
+    if (flags.out === undefined) return { kind: 'error', message: '--weights needs --out FILE (a checkpoint is binary).' };
+  }
   if (flags.checkpoint !== undefined && typeof positiveId(flags.checkpoint, '--checkpoint') === 'string') {
     return { kind: 'error', message: positiveId(flags.checkpoint, '--checkpoint') as string };
   }
@@ -135,9 +162,22 @@ function table(rows: string[][], rightAligned: ReadonlySet<number> = new Set()):
   return rows.map((r) => r.map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n');
 }
 
+/** A run's duration, "≥ …" when only part of it is known (resumed before every stretch was recorded). */
+function duration(r: RunRow): string {
+  return r.durationMs === null ? '—' : `${r.durationPartial ? '≥ ' : ''}${formatDuration(r.durationMs)}`;
+}
+
 function listRows(runs: RunRow[]): string {
   const head = ['ID', 'STATUS', 'NAME', 'EPOCHS', 'BEST VAL', 'TEST', 'CREATED'];
-  const body = runs.map((r) => [String(r.id), r.status, r.name.length > 48 ? r.name.slice(0, 47) + '…' : r.name, `${r.epochsDone}/${r.config.epochs}`, pct(r.bestValAccuracy), pct(r.testAccuracy), date(r.createdAt)]);
+  const body = runs.map((r) => [
+    String(r.id),
+    r.archivedAt === null ? r.status : `${r.status} (archived)`,
+    r.name.length > 48 ? r.name.slice(0, 47) + '…' : r.name,
+    `${r.epochsDone}/${r.config.epochs}`,
+    pct(r.bestValAccuracy),
+    pct(r.testAccuracy),
+    date(r.createdAt),
+  ]);
   return table([head, ...body], new Set([0, 3, 4, 5]));
 }
 
@@ -148,11 +188,15 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
   lines.push(`  status     ${r.status}${r.error ? ` — ${r.error}` : ''}`);
   lines.push(`  progress   epoch ${r.epochsDone} of ${r.config.epochs}, iteration ${formatCount(r.iteration)}${r.divergedAt ? ` · diverged at epoch ${r.divergedAt.epoch}, iteration ${r.divergedAt.iteration}` : ''}`);
   lines.push(`  dataset    ${r.datasetId}${r.datasetHash ? ` (sha256 ${r.datasetHash.slice(0, 12)}…)` : ''}`);
-  lines.push(`  created    ${date(r.createdAt)} · started ${date(r.startedAt)} · finished ${date(r.finishedAt)}${r.durationMs !== null ? ` · ${formatDuration(r.durationMs)}` : ''}`);
+  lines.push(`  created    ${date(r.createdAt)} · started ${date(r.startedAt)} · finished ${date(r.finishedAt)}${r.durationMs !== null ? ` · trained ${duration(r)}` : ''}`);
+  if (r.sweep) lines.push(`  sweep      #${r.sweep.id} ${r.sweep.name}`);
+  if (r.archivedAt !== null) lines.push(`  archived   ${date(r.archivedAt)}`);
   lines.push(`  versions   app ${r.appVersion} · engine ${r.engineVersion}`);
   if (r.parentRunId !== null) lines.push(`  forked     from run ${r.parentRunId}, checkpoint ${r.parentCheckpointId ?? '(deleted)'}`);
   if (r.tags.length) lines.push(`  tags       ${r.tags.join(', ')}`);
   if (r.notes) lines.push(`  notes      ${r.notes.split('\n').join('\n             ')}`);
+  const { diagnoses } = await wb.api.getHealth({ runId: id });
+  if (diagnoses.length) lines.push('', 'Diagnosis:', ...diagnoses.map((d) => `  ${diagnosisLine(d)}`));
   lines.push('', 'Config:');
   const keys = Object.keys(r.config) as (keyof typeof r.config)[];
   const kw = Math.max(...keys.map((k) => k.length));
@@ -179,15 +223,16 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
   for (const c of cps) lines.push(`  #${c.id}  epoch ${c.epoch}, iteration ${formatCount(c.iteration)}, ${formatCount(c.byteLength)} bytes, sha256 ${c.sha256.slice(0, 12)}…`);
   try {
     const ev = await wb.api.getEvaluation({ runId: id });
+    const names = classNamesFor((await wb.api.listDatasets(undefined)).find((d) => d.id === r.datasetId));
     lines.push(
       '',
-      `Test evaluation #${ev.id} (checkpoint #${ev.checkpointId}): accuracy ${formatPercent(ev.accuracy)}, loss ${ev.loss === null ? 'NaN' : formatLoss(ev.loss)}, ${formatCount(ev.count)} images`,
+      `Test evaluation #${ev.id} (checkpoint #${ev.checkpointId}, the run's result): accuracy ${formatPercent(ev.accuracy)}, loss ${ev.loss === null ? 'NaN' : formatLoss(ev.loss)}, ${formatCount(ev.count)} images`,
       '',
       'Confusion matrix (rows: true label, columns: predicted):',
-      formatConfusion(ev.confusion),
+      formatConfusion(ev.confusion, names),
       '',
       'Most confused pairs (true → predicted):',
-      formatConfusedPairs(mostConfusedPairs(ev.confusion, 5)),
+      formatConfusedPairs(mostConfusedPairs(ev.confusion, 5), names),
     );
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
@@ -269,7 +314,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const { command, id, flags, db } = parsed.args;
   let wb: Workbench;
   try {
-    // Reading commands never write (a read-only or shared file lists fine); resume and delete do.
+    // Reading commands never write (a read-only or shared file lists fine); the others do.
     const reading = command === 'list' || command === 'show' || command === 'export';
     wb = createWorkbench({ dbPath: db ?? defaultDbPath(), autoStart: false, concurrency: 1, readonly: reading });
   } catch (e) {
@@ -284,6 +329,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
           ...(flags.status ? { status: flags.status.split(',') as RunStatus[] } : {}),
           ...(flags.tag ? { tag: flags.tag } : {}),
           ...(flags.text ? { text: flags.text } : {}),
+          ...(flags.archived ? { archived: flags.archived as ArchivedFilter } : {}),
           limit: flags.limit ? Number(flags.limit) : 50,
         });
         if (page.total === 0) io.stdout.write(`No runs${Object.keys(flags).length ? ' match' : ' yet'} in ${wb.store.path}.\n`);
@@ -294,6 +340,20 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         await show(wb, id!, io.stdout);
         return EXIT_OK;
       case 'export': {
+        if (flags.weights || flags.format === 'onnx') {
+          const last = (await wb.api.listCheckpoints({ runId: id! })).at(-1);
+          if (!last) throw new ApiError(`Run ${id} has no checkpoint yet: there ${flags.weights ? 'are no weights' : 'is no model'} to export.`);
+          if (flags.weights) {
+            const file = await wb.api.exportCheckpoint({ id: last.id });
+            writeFileSync(flags.out!, file.bytes);
+            io.stderr.write(`Wrote the final checkpoint of run ${id} (#${last.id}, epoch ${last.epoch}, iteration ${formatCount(last.iteration)}), ${formatCount(file.bytes.length)} bytes, to ${flags.out}.\n`);
+          } else {
+            const model = await wb.api.exportOnnx({ checkpointId: last.id });
+            writeFileSync(flags.out!, model.bytes);
+            io.stderr.write(`Wrote the model of run ${id} at epoch ${last.epoch} (checkpoint #${last.id}), ${formatCount(model.bytes.length)} bytes, to ${flags.out}.\n`);
+          }
+          return EXIT_OK;
+        }
         const file = await wb.api.exportRun({ id: id!, format: flags.format === 'csv' ? 'csv' : 'json' });
         if (flags.out) {
           writeFileSync(flags.out, file.bytes);
@@ -303,6 +363,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       }
       case 'resume':
         return await resume(wb, id!, flags.checkpoint === undefined ? undefined : Number(flags.checkpoint), io);
+      case 'archive':
+      case 'unarchive': {
+        const r = await wb.api.setArchived({ id: id!, archived: command === 'archive' });
+        io.stdout.write(`${command === 'archive' ? 'Archived' : 'Unarchived'} run ${id} "${r.name}"${command === 'archive' ? ' (list --archived only shows it; nothing was deleted)' : ''}.\n`);
+        return EXIT_OK;
+      }
       case 'delete': {
         const r = await wb.api.getRun({ id: id! });
         await wb.api.deleteRun({ id: id! });

@@ -12,6 +12,7 @@ import { trainingCount } from '../../src-shared/engine/split';
 import { describeArchitecture, isDefaultArchitecture } from '../../src-shared/engine/arch';
 import type { DatasetRow, EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
 import { mostConfusedPairs } from '../../src-shared/metrics';
+import { classNamesFor } from '../../src-shared/ui/classes';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { loadIdxFolder } from '../data/mnist';
 import { defaultDbPath } from '../store/index';
@@ -86,6 +87,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     await wb.ready;
   } catch (e) {
     io.stderr.write(`train: cannot open the run database ${options.db ?? defaultDbPath()}: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  // A file that cannot be written (damaged, read-only) cannot record the run: say why before training.
+  if (wb.store.readonly) {
+    await wb.close();
+    io.stderr.write(`train: cannot record the run: ${wb.store.readonlyReason ?? 'the database is read-only here.'}\n`);
     return EXIT_FAILURE;
   }
   // Listen before creating the run: a run that cannot start fails at once.
@@ -190,9 +197,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   io.stdout.write(
     `\nTest accuracy: ${formatPercent(t.accuracy)} (loss ${formatLoss(t.loss ?? NaN)}) on ${formatCount(t.count)} images · ${formatCount(t.count - correct)} misclassified · total time ${total}\n\n` +
       'Confusion matrix (rows: true label, columns: predicted):\n' +
-      formatConfusion(t.confusion) +
+      formatConfusion(t.confusion, classNamesFor(dataset)) +
       '\n\nMost confused pairs (true → predicted):\n' +
-      formatConfusedPairs(mostConfusedPairs(t.confusion, 5)) +
+      formatConfusedPairs(mostConfusedPairs(t.confusion, 5), classNamesFor(dataset)) +
       `\n\nRecorded as run ${runId} "${run.name}" in ${wb.store.path} (npm run runs -- show ${runId}${options.db ? ` --db ${JSON.stringify(options.db)}` : ''}).\n`,
   );
   return status === 'stopped' ? EXIT_STOPPED : EXIT_OK;

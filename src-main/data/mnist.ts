@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Dataset, ImageSet } from '../../src-shared/engine/types';
+import { checkClassNames, splitClassLines } from '../../src-shared/limits';
 import { IdxError, MAX_IDX_BYTES, combineIdx, inflateIdx, readIdxImages, readIdxLabels, type IdxOptions } from './idx';
 
 /** The four files in the fixed order used for the content hash. */
@@ -102,6 +103,23 @@ export function locateIdxFiles(dir: string): Record<IdxFileName, string> {
     throw new IdxError(abs, `is not an IDX dataset folder: ${problems.join('; ')}. It needs ${IDX_FILES.join(', ')}, each plain or gzipped (.gz).`);
   }
   return found;
+}
+
+/** The optional file of class names in a dataset folder: one name per line, in label order. */
+export const CLASSES_FILE = 'classes.txt';
+const MAX_CLASSES_FILE_BYTES = 64 * 1024;
+
+/**
+ * The class names a dataset folder's classes.txt gives (src-shared/limits' rules), or null when the
+ * folder has none. A file that is there but wrong is an IdxError naming it.
+ */
+export function readClassNames(dir: string): string[] | null {
+  const path = join(resolve(dir), CLASSES_FILE);
+  if (!existsSync(path)) return null;
+  const text = Buffer.from(readBounded(path, path, MAX_CLASSES_FILE_BYTES)).toString('utf8');
+  const c = checkClassNames(splitClassLines(text), 'the file');
+  if (!c.ok) throw new IdxError(path, `${c.message} It needs one class name per line, label 0 first.`);
+  return c.value;
 }
 
 /** Imports a dataset in MNIST's layout from a folder (plain or gzipped files), fully validated. */

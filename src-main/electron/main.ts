@@ -13,6 +13,11 @@
 import { app, BrowserWindow, ipcMain, Menu, protocol, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The app icon from the top-level resources/ folder (its SVG source rendered by scripts/build-icons.mjs):
+// the window's icon in the task bar and the window switcher. resources/ is electron-vite's public
+// folder for the main process, so the import is its path beside out/ (packaged: inside app.asar,
+// package.json's build.files carries resources/icons).
+import iconPath from '../../resources/icons/icon-512.png?asset';
 import { createWorkbench } from '../api/workbench';
 import { DB_ENV } from '../store/index';
 import { eventChannel, type NavigationView } from '../../src-shared/wire';
@@ -42,6 +47,7 @@ function createWindow(): BrowserWindow {
     minHeight: 560,
     show: false,
     title: 'LeNet Workbench',
+    icon: iconPath,
     backgroundColor: '#1e1e1e',
     webPreferences: secureWebPreferences(preloadPath, isDev),
   });

@@ -15,6 +15,7 @@ import type { RunConfig } from '../../src-shared/config';
 import type { EventMap } from '../../src-shared/contract';
 import type { BackendChoice } from '../../src-shared/engine/select';
 import type { EpochMetrics, IterationLoss } from '../../src-shared/engine/types';
+import type { EpochInsight } from '../../src-shared/insight/record';
 
 export type { BackendChoice };
 
@@ -83,7 +84,8 @@ export type WorkerMessage =
   | { type: 'ready'; datasetHash: string; backend: string; epoch: number; iteration: number; itersPerEpoch: number; where?: string }
   /** Where the run stands (the runProgress event without the run's id and epoch count), and the losses since the previous message, consecutive. */
   | ({ type: 'progress'; losses: IterationLoss[] } & ProgressFields)
-  | { type: 'epoch'; losses: IterationLoss[]; metrics: EpochMetrics; checkpoint: CheckpointPayload | null }
+  /** insight: the epoch's health and prediction timeline (./insight.ts), absent from workers that do not compute it. */
+  | { type: 'epoch'; losses: IterationLoss[]; metrics: EpochMetrics; checkpoint: CheckpointPayload | null; insight?: EpochInsight }
   /** Stop honoured after a finished batch: the remaining losses and a checkpoint at that point. */
   | { type: 'stopped'; losses: IterationLoss[]; checkpoint: CheckpointPayload }
   /** The loss became NaN or infinite at this iteration (its loss is the last entry). */

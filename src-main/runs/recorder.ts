@@ -5,7 +5,7 @@
 //
 //   ready      the dataset the worker loaded must be the one registered for the run
 //   progress   its losses are appended; a runProgress event
-//   epoch      metrics + losses + checkpoint in one transaction; a runEpoch event
+//   epoch      metrics + losses + checkpoint + insight record in one transaction; a runEpoch event
 //   stopped    the stop checkpoint with its losses; the run ends 'stopped'
 //   diverged   the losses (the last one not finite); the run ends 'diverged'
 //   evaluation the final test evaluation of the last checkpoint, with every prediction
@@ -87,7 +87,7 @@ export class RunRecorder {
         }
         case 'epoch': {
           if (m.metrics.epoch <= w.position().epoch) return { kind: 'continue' }; // replayed
-          w.recordEpoch({ metrics: m.metrics, losses: this.unrecorded(m.losses), ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}) });
+          w.recordEpoch({ metrics: m.metrics, losses: this.unrecorded(m.losses), ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}), ...(m.insight ? { insight: m.insight } : {}) });
           this.o.emit('runEpoch', { runId: w.runId, metrics: epochRow(m.metrics) });
           return { kind: 'continue' };
         }

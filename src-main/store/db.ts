@@ -25,10 +25,12 @@ import type { Ctx } from './context';
 import { makeDatasets } from './datasets';
 import { StoreError } from './errors';
 import { makeEvaluations } from './evaluations';
+import { makeInsight } from './insight';
 import { makeLifecycle } from './lifecycle';
 import { migrate, newerSchemaMessage, schemaVersion } from './migrate';
 import { MIGRATIONS } from './migrations/index';
 import { makeRuns } from './runs';
+import { makeSweeps } from './sweeps';
 import { makeSeries } from './series';
 import type { RunWriter, Store, StoreOptions } from './types';
 
@@ -272,10 +274,12 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
     };
     const ctx: Ctx = { db, now: opts.now ?? Date.now, relaxedSync, write };
     const datasets = makeDatasets(ctx);
-    const runs = makeRuns(ctx, datasets);
+    const sweeps = makeSweeps(ctx);
+    const runs = makeRuns(ctx, datasets, sweeps);
     const life = makeLifecycle(ctx, runs);
     const checkpoints = makeCheckpoints(ctx, runs, life);
-    const series = makeSeries(ctx, runs, life, checkpoints);
+    const insight = makeInsight(ctx, runs);
+    const series = makeSeries(ctx, runs, life, checkpoints, insight);
     const evaluations = makeEvaluations(ctx, runs, life, checkpoints);
 
     function runWriter(runId: number, owner: string): RunWriter {
@@ -311,12 +315,14 @@ export function openStore(path: string, opts: StoreOptions = {}): Store {
       integrityCheck: () => (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check),
       ...datasets,
       ...runs.public,
+      ...sweeps.public,
       ...life.public,
       runWriter,
       appendIterationLosses: (runId, losses) => series.appendLosses(runId, null, losses),
       recordEpoch: (runId, rec) => series.recordEpoch(runId, null, rec),
       recordCheckpoint: (runId, cp, losses) => series.recordCheckpoint(runId, null, cp, losses),
       ...series.public,
+      ...insight.public,
       ...checkpoints.public,
       ...evaluations.public,
     };

@@ -10,7 +10,7 @@
 import { MAX_ERROR_LENGTH } from '../../src-shared/limits';
 import type { Ctx } from './context';
 import { checkFinite, checkInt, checkString, conflict, invalid, leaseLost, notFound, show } from './errors';
-import { checkStatus, type makeRuns } from './runs';
+import { checkStatus, stretchEndSql, type makeRuns } from './runs';
 import { RESUMABLE_STATUSES, STATUS_TRANSITIONS, type RunRecord, type RunStatus, type StatusDetails } from './types';
 
 /** Where a running run stands, as the writes of its data need it. */
@@ -79,9 +79,13 @@ export function makeLifecycle(ctx: Ctx, runs: ReturnType<typeof makeRuns>) {
     trainedOn: db.prepare(`UPDATE runs SET trained_on = @trainedOn WHERE id = @id`),
     adopt: db.prepare(`UPDATE runs SET owner_id = @owner, lease_expires_at = @expires, heartbeat_at = @now WHERE id = @id AND status = 'running' AND owner_id = @previous`),
     rewind: db.prepare(
+      // The stretch that ended is added to earlier_ms (NULL stays NULL: a run resumed before schema
+      // 4 has earlier stretches nobody recorded); a resumed run is no longer archived.
       `UPDATE runs SET status = 'queued', started_at = NULL, finished_at = NULL, heartbeat_at = NULL, error = NULL,
               diverged_epoch = NULL, diverged_iteration = NULL, owner_id = NULL, lease_expires_at = NULL,
-              resumed_from_run = @run, resumed_from_checkpoint = @cp, epoch = @epoch, iteration = @iteration
+              resumed_from_run = @run, resumed_from_checkpoint = @cp, epoch = @epoch, iteration = @iteration,
+              earlier_ms = earlier_ms + CASE WHEN started_at IS NULL THEN 0 ELSE max(0, coalesce(${stretchEndSql('runs')}, started_at) - started_at) END,
+              archived_at = NULL
        WHERE id = @run`,
     ),
   };

@@ -7,7 +7,8 @@ import { MAX_NAME_LENGTH, MAX_NOTES_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, TAG_PATTER
 import type { Ctx } from './context';
 import type { makeDatasets } from './datasets';
 import { checkInt, checkString, conflict, invalid, notFound, show } from './errors';
-import { RUN_SORTS, RUN_STATUSES, type NewRun, type RunListQuery, type RunPage, type RunRecord, type RunStatus } from './types';
+import { checkSweepId, type makeSweeps } from './sweeps';
+import { RUN_SORTS, RUN_STATUSES, type NewRun, type NewSweep, type RunListQuery, type RunPage, type RunRecord, type RunStatus, type SweepRecord } from './types';
 
 export interface RunDb {
   id: number;
@@ -38,10 +39,30 @@ export interface RunDb {
   owner_id: string | null;
   lease_expires_at: number | null;
   trained_on: string | null;
+  sweep_id: number | null;
+  archived_at: number | null;
+  earlier_ms: number | null;
   tags_json: string;
+  sweep_name: string | null;
+  stretch_ended_at: number | null;
+  epochs_ms: number | null;
 }
 
-const RUN_COLUMNS = `r.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)) AS tags_json`;
+/**
+ * Where a run's current stretch of training ended (`t` names the runs table in the statement): its
+ * finish, or for an interrupted run its last heartbeat (the interruption is noticed later, maybe
+ * at the next start of the app, which is no training time). One definition for the run's
+ * duration (RUN_COLUMNS) and for the time a resume adds to earlier_ms (./lifecycle.ts).
+ */
+export function stretchEndSql(t: string): string {
+  return `(CASE WHEN ${t}.status = 'interrupted' THEN coalesce(${t}.heartbeat_at, ${t}.finished_at) ELSE ${t}.finished_at END)`;
+}
+
+const RUN_COLUMNS =
+  `r.*, (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)) AS tags_json, ` +
+  `(SELECT name FROM sweeps WHERE id = r.sweep_id) AS sweep_name, ${stretchEndSql('r')} AS stretch_ended_at, ` +
+  // A run resumed before its earlier stretches were recorded: its epochs' time is the best known.
+  `CASE WHEN r.earlier_ms IS NULL THEN (SELECT sum(duration_ms) FROM epoch_metrics WHERE run_id = r.id) END AS epochs_ms`;
 
 const SORT_SQL: Record<string, string> = {
   created: 'r.created_at',
@@ -85,6 +106,9 @@ function runRecord(r: RunDb): RunRecord {
     testAccuracy: r.test_accuracy,
     owner: r.owner_id === null ? null : { id: r.owner_id, leaseExpiresAt: r.lease_expires_at ?? 0 },
     trainedOn: r.trained_on,
+    sweep: r.sweep_id === null || r.sweep_name === null ? null : { id: r.sweep_id, name: r.sweep_name },
+    archivedAt: r.archived_at,
+    training: { earlierMs: r.earlier_ms, stretchEndedAt: r.stretch_ended_at, epochsMs: r.epochs_ms },
   };
 }
 
@@ -134,15 +158,20 @@ function likePattern(text: string): string {
   return '%' + text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
-export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
+const ARCHIVED_MODES = ['exclude', 'include', 'only'] as const;
+
+export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>, sweeps: ReturnType<typeof makeSweeps>) {
   const { db, now } = ctx;
   const st = {
     insertRun: db.prepare(
       `INSERT INTO runs (name, status, config, seed, dataset_id, total_epochs, created_at, app_version, engine_version,
-                         notes, forked_from_run, forked_from_checkpoint, epoch, iteration)
+                         notes, forked_from_run, forked_from_checkpoint, epoch, iteration, sweep_id)
        VALUES (@name, 'queued', @config, @seed, @datasetId, @totalEpochs, @createdAt, @appVersion, @engineVersion,
-               @notes, @forkedFromRun, @forkedFromCheckpoint, @epoch, @iteration)`,
+               @notes, @forkedFromRun, @forkedFromCheckpoint, @epoch, @iteration, @sweepId)`,
     ),
+    archive: db.prepare('UPDATE runs SET archived_at = ? WHERE id = ?'),
+    sweepOf: db.prepare<[number], number | null>('SELECT sweep_id FROM runs WHERE id = ?').pluck(),
+    sweepRuns: db.prepare<[number], RunDb>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.sweep_id = ? ORDER BY r.id`),
     getRun: db.prepare<[number], RunDb>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = ?`),
     runStatus: db.prepare<[number], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
     insertTag: db.prepare('INSERT INTO run_tags (run_id, tag) VALUES (?, ?)'),
@@ -158,11 +187,13 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
 
   // Listing statements differ by which filters are present and the sort: prepared once per shape.
   const listCache = new Map<string, { page: BetterSqlite3.Statement; count: BetterSqlite3.Statement }>();
-  function listStatements(hasStatus: boolean, hasTag: boolean, hasText: boolean, sort: string, order: 'asc' | 'desc') {
-    const key = `${+hasStatus}${+hasTag}${+hasText}:${sort}:${order}`;
+  function listStatements(hasStatus: boolean, hasTag: boolean, hasText: boolean, archived: (typeof ARCHIVED_MODES)[number], sort: string, order: 'asc' | 'desc') {
+    const key = `${+hasStatus}${+hasTag}${+hasText}:${archived}:${sort}:${order}`;
     let s = listCache.get(key);
     if (!s) {
       const where: string[] = [];
+      if (archived === 'exclude') where.push('r.archived_at IS NULL');
+      if (archived === 'only') where.push('r.archived_at IS NOT NULL');
       if (hasStatus) where.push('r.status IN (SELECT value FROM json_each(@statuses))');
       if (hasTag) where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag = @tag)');
       if (hasText) where.push(`(r.name LIKE @text ESCAPE '\\' OR r.notes LIKE @text ESCAPE '\\')`);
@@ -204,6 +235,7 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
     const notes = r.notes === undefined ? '' : checkNotes(r.notes);
     let forkedFromRun: number | null = null;
     let forkedFromCheckpoint: number | null = null;
+    const sweepId = r.sweepId === undefined ? null : sweeps.getSweep(checkSweepId(r.sweepId)).id;
     // A fork continues the parent's iteration count from the checkpoint.
     let epoch = 0;
     let iteration = 0;
@@ -237,6 +269,7 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
         forkedFromCheckpoint,
         epoch,
         iteration,
+        sweepId,
       }).lastInsertRowid,
     );
     for (const t of tags) st.insertTag.run(id, t);
@@ -258,6 +291,13 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
     return ids.map(getRun);
   });
 
+  const createSweep = db.transaction((sweep: NewSweep, rs: readonly NewRun[]): { sweep: SweepRecord; runs: RunRecord[] } => {
+    if (!Array.isArray(rs) || rs.length === 0) throw invalid(`a sweep needs at least one run (got ${show(rs)}).`);
+    const sweepId = sweeps.insert(sweep);
+    const runs = createRuns(rs.map((r) => ({ ...r, sweepId })));
+    return { sweep: sweeps.getSweep(sweepId), runs };
+  });
+
   function listRuns(q: RunListQuery = {}): RunPage {
     if (typeof q !== 'object' || q === null) throw invalid(`a run query must be an object (got ${show(q)}).`);
     let statuses: RunStatus[] | null = null;
@@ -270,7 +310,9 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
     if (order !== 'asc' && order !== 'desc') throw invalid(`order must be asc or desc (got ${show(order)}).`);
     const offset = q.offset === undefined ? 0 : checkInt('offset', q.offset, 0);
     const limit = q.limit === undefined ? 50 : checkInt('limit', q.limit, 1, 1000);
-    const s = listStatements(statuses !== null, tag !== null, text !== null, sort, order);
+    const archived = q.archived ?? 'include';
+    if (!ARCHIVED_MODES.includes(archived)) throw invalid(`archived must be one of ${ARCHIVED_MODES.join(', ')} (got ${show(archived)}).`);
+    const s = listStatements(statuses !== null, tag !== null, text !== null, archived, sort, order);
     const params: Record<string, unknown> = {};
     if (statuses) params.statuses = JSON.stringify(statuses);
     if (tag !== null) params.tag = tag;
@@ -302,16 +344,35 @@ export function makeRuns(ctx: Ctx, datasets: ReturnType<typeof makeDatasets>) {
     return getRun(id);
   });
 
+  const setArchived = db.transaction((id: number, archived: boolean): RunRecord => {
+    const status = requireStatus(id);
+    if (typeof archived !== 'boolean') throw invalid(`archived must be true or false (got ${show(archived)}).`);
+    if (archived && (status === 'running' || status === 'queued')) throw conflict(`Run ${id} is ${status}; stop it before archiving it.`);
+    const was = getRun(id).archivedAt;
+    if (archived !== (was !== null)) st.archive.run(archived ? now() : null, id);
+    return getRun(id);
+  });
+
   const deleteRun = db.transaction((id: number): void => {
     const status = requireStatus(id);
     if (status === 'running') throw conflict(`Run ${id} is running; stop it before deleting it.`);
+    const sweepId = st.sweepOf.get(id) ?? null;
     st.deleteRun.run(id);
+    if (sweepId !== null) sweeps.dropIfEmpty(sweepId);
   });
+
+  function sweepRuns(id: number): RunRecord[] {
+    sweeps.getSweep(id);
+    return st.sweepRuns.all(id).map(runRecord);
+  }
 
   return {
     public: {
       createRun: (r: NewRun) => ctx.write(() => createRun.immediate(r)),
       createRuns: (rs: readonly NewRun[]) => ctx.write(() => createRuns.immediate(rs)),
+      createSweep: (sweep: NewSweep, rs: readonly NewRun[]) => ctx.write(() => createSweep.immediate(sweep, rs)),
+      sweepRuns,
+      setRunArchived: (id: number, archived: boolean) => ctx.write(() => setArchived.immediate(id, archived)),
       getRun,
       listRuns,
       listTags: () => st.listTags.all(),

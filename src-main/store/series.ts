@@ -1,10 +1,12 @@
 // What a run records while it trains: every iteration's loss (Float64 chunks) and per-epoch
-// metrics. An epoch's metrics, its pending losses and its checkpoint commit in one transaction
-// (recordEpoch), as do a mid-epoch checkpoint and its pending losses (recordCheckpoint).
+// metrics. An epoch's metrics, its pending losses, its insight record (insight.ts) and its
+// checkpoint commit in one transaction (recordEpoch), as do a mid-epoch checkpoint and its
+// pending losses (recordCheckpoint).
 import type { EpochMetrics } from '../../src-shared/engine/types';
 import { blobF64, f64Blob, fromRealRequired, toReals } from './codec';
 import type { Ctx } from './context';
 import type { makeCheckpoints } from './checkpoints';
+import type { makeInsight } from './insight';
 import { checkFinite, checkInt, checkNumber, invalid, show } from './errors';
 import type { makeLifecycle } from './lifecycle';
 import type { makeRuns } from './runs';
@@ -67,7 +69,13 @@ function checkMetrics(m: EpochMetrics, expectedEpoch: number): EpochMetrics {
   };
 }
 
-export function makeSeries(ctx: Ctx, runs: ReturnType<typeof makeRuns>, life: ReturnType<typeof makeLifecycle>, checkpoints: ReturnType<typeof makeCheckpoints>) {
+export function makeSeries(
+  ctx: Ctx,
+  runs: ReturnType<typeof makeRuns>,
+  life: ReturnType<typeof makeLifecycle>,
+  checkpoints: ReturnType<typeof makeCheckpoints>,
+  insight: ReturnType<typeof makeInsight>,
+) {
   const { db, now } = ctx;
   const st = {
     lastChunk: db.prepare<[number], ChunkDb>(
@@ -135,6 +143,7 @@ export function makeSeries(ctx: Ctx, runs: ReturnType<typeof makeRuns>, life: Re
     if (m.epoch > p.totalEpochs) throw invalid(`metrics.epoch ${m.epoch} is beyond the run's ${p.totalEpochs} epochs.`);
     const { reals, mask } = toReals([m.trainLoss, m.valLoss, m.meanIterationLoss]);
     st.insertMetrics.run(runId, m.epoch, m.trainAccuracy, reals[0], m.valAccuracy, reals[1], m.learningRate, reals[2], m.durationMs, m.imagesPerSecond, mask, now());
+    if (rec.insight !== undefined) insight.insert(runId, m.epoch, rec.insight);
     life.advanceEpoch(runId, m.epoch, m.valAccuracy);
     const checkpointId = rec.checkpoint === undefined ? null : checkpoints.insert(runId, owner, rec.checkpoint);
     return { checkpointId };

@@ -7,6 +7,8 @@
 import type { RunConfig } from '../../src-shared/config';
 import type { CheckpointRow } from '../../src-shared/contract';
 import type { EpochMetrics, IterationLoss } from '../../src-shared/engine/types';
+import type { EpochHealth } from '../../src-shared/engine/inspect/health';
+import type { EpochInsight, InsightCost, TimelineSplit } from '../../src-shared/insight/record';
 
 export type { IterationLoss };
 
@@ -38,8 +40,11 @@ export interface DatasetInput {
   contentHash: string;
   trainSize: number;
   testSize: number;
+  /** The 10 class names in label order (src-shared/limits' checkClassNames); absent or null: numbered 0 to 9. */
+  classNames?: readonly string[] | null;
 }
 export interface DatasetRecord extends DatasetInput {
+  classNames: string[] | null;
   createdAt: number;
 }
 
@@ -85,6 +90,32 @@ export interface RunRecord {
   owner: RunOwner | null;
   /** Where it last trained (e.g. "this machine, 2 threads"), null before it first trained. */
   trainedOn: string | null;
+  /** The sweep that queued it. */
+  sweep: { id: number; name: string } | null;
+  /** When it was archived (hidden from the runs table by default); null when it is not. */
+  archivedAt: number | null;
+  /**
+   * Training time: the wall time of the stretches before its last resume (earlierMs; null for a
+   * run resumed before schema 4, whose earlier stretches were not recorded) and where the current
+   * stretch (from startedAt) ended: finishedAt, or for an interrupted run its last heartbeat.
+   */
+  training: { earlierMs: number | null; stretchEndedAt: number | null; epochsMs: number | null };
+}
+
+/** A sweep: a named grid whose runs were queued together (each run records it). */
+export interface SweepRecord {
+  id: number;
+  name: string;
+  /** Setting → values, in the order given. */
+  grid: [string, unknown[]][];
+  createdAt: number;
+  /** Runs that still exist. */
+  runCount: number;
+}
+
+export interface NewSweep {
+  name: string;
+  grid: readonly (readonly [string, readonly unknown[]])[];
 }
 
 /** Who holds a running run: an owner id and until when the lease holds unless renewed. */
@@ -104,6 +135,8 @@ export interface NewRun {
   notes?: string;
   /** Fork: start from another run's checkpoint (its losses and metrics are not copied). */
   forkedFrom?: { runId: number; checkpointId: number };
+  /** The sweep it belongs to (a restart of a sweep's run stays in the sweep). */
+  sweepId?: number;
 }
 
 export type RunSort = 'created' | 'name' | 'status' | 'bestValAccuracy' | 'testAccuracy';
@@ -116,6 +149,8 @@ export interface RunListQuery {
   tag?: string;
   /** Case-insensitive (ASCII) substring of the name or the notes. */
   text?: string;
+  /** Archived runs: left out, included (the default), or the only ones listed. */
+  archived?: 'exclude' | 'include' | 'only';
   /** Default 'created'. Runs without the sorted value (null accuracies) come last either way. */
   sort?: RunSort;
   /** Default 'desc' (newest first). */
@@ -172,6 +207,27 @@ export interface EpochRecord {
   losses?: readonly IterationLoss[];
   /** The epoch's checkpoint, if this epoch has one; committed together with the metrics. */
   checkpoint?: CheckpointInput;
+  /** The epoch's health record and prediction timelines (src-shared/insight/record), committed with the metrics. */
+  insight?: EpochInsight;
+}
+
+/** One epoch's training-health record as stored. */
+export interface EpochHealthRecord {
+  epoch: number;
+  health: EpochHealth;
+  cost: InsightCost;
+  /** Why the epoch has no test timeline; null when it has one. */
+  testNote: string | null;
+}
+
+/** One epoch's predictions of a split as stored. */
+export interface EpochTimelineRecord {
+  epoch: number;
+  count: number;
+  /** 100 counts, [true * 10 + predicted]. */
+  confusion: Int32Array;
+  /** One predicted class per image. */
+  predicted: Uint8Array;
 }
 
 export type Split = 'train' | 'validation' | 'test';
@@ -302,6 +358,14 @@ export interface Store {
   listRuns(q?: RunListQuery): RunPage;
   /** Every tag in use with its number of runs, by tag. */
   listTags(): { tag: string; count: number }[];
+  /** A sweep's runs and the sweep itself, in one transaction: all or none. */
+  createSweep(sweep: NewSweep, rs: readonly NewRun[]): { sweep: SweepRecord; runs: RunRecord[] };
+  listSweeps(): SweepRecord[];
+  getSweep(id: number): SweepRecord;
+  /** A sweep's runs, oldest first. */
+  sweepRuns(id: number): RunRecord[];
+  /** Archives (or unarchives) a run that is not queued or running. */
+  setRunArchived(id: number, archived: boolean): RunRecord;
   renameRun(id: number, name: string): RunRecord;
   /** Replaces the tags (trimmed, duplicates dropped, at most MAX_TAGS of at most MAX_TAG_LENGTH characters). */
   setRunTags(id: number, tags: readonly string[]): RunRecord;
@@ -352,6 +416,10 @@ export interface Store {
   getEpochMetrics(runId: number): EpochMetricsRow[];
   /** Metrics of several runs, in the order asked. */
   getMetricsOfRuns(runIds: readonly number[]): { runId: number; epochs: EpochMetricsRow[] }[];
+  /** The per-epoch health records of a run, epochs ascending (none for runs recorded before schema 4). */
+  getEpochHealth(runId: number): EpochHealthRecord[];
+  /** The per-epoch predictions of one split, epochs ascending (none where the run did not record them). */
+  getEpochTimeline(runId: number, split: TimelineSplit): EpochTimelineRecord[];
 
   // Checkpoints
   /** A checkpoint outside an epoch end (a stop mid-epoch). */

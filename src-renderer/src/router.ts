@@ -12,6 +12,10 @@ export const router = createRouter({
     { path: '/new', name: 'new', component: () => import('./views/NewRunView.vue'), meta: { title: 'New run' } },
     { path: '/runs/:id(\\d+)', name: 'run', component: () => import('./views/RunDetailView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Run' } },
     { path: '/compare', name: 'compare', component: () => import('./views/CompareView.vue'), meta: { title: 'Compare' } },
+    { path: '/draw', name: 'draw', component: () => import('./views/DrawView.vue'), meta: { title: 'Draw a digit' } },
+    { path: '/explore', name: 'explore', component: () => import('./views/ExploreView.vue'), meta: { title: 'Settings against results' } },
+    { path: '/sweeps', name: 'sweeps', component: () => import('./views/SweepsView.vue'), meta: { title: 'Sweeps' } },
+    { path: '/sweeps/:id(\\d+)', name: 'sweep', component: () => import('./views/SweepView.vue'), props: (r) => ({ id: Number(r.params.id) }), meta: { title: 'Sweep' } },
     { path: '/:rest(.*)*', redirect: '/runs' },
   ],
 });

@@ -7,6 +7,7 @@
 //   shuffle     the same, through a new permutation drawn at the start of each epoch
 //   bootstrap   each batch is B images drawn uniformly with replacement (always B images)
 // Learning rate: epoch e (1-based) trains at learningRate · decayFactor^max(0, e − decayStart).
+// L2 regularisation (weightDecay λ) acts in epochs e > weightDecayStart (0: in every epoch).
 //
 // Timing: durationMs counts the time spent inside step() during the epoch (batch assembly,
 // forward/backward, optimiser, and the end-of-epoch evaluation), not the caller's time between
@@ -165,7 +166,9 @@ class SolverImpl implements SolverTrainer {
     }
     const n = batch.n;
     // With L2 regularisation the iteration loss is data + ½λ‖W‖², as the report's code reports it.
-    const loss = this.runner.train(batch, lr);
+    // L2 may start after the first epochs: with the report's N(0, 0.001²) init, λW outweighs the
+    // data gradient at first and Adam can shrink the weights to nothing (docs/results.md).
+    const loss = this.runner.train(batch, lr, e > cfg.weightDecayStart ? cfg.weightDecay : 0);
     s.lossSum += loss;
     s.images += n;
     s.pos++;

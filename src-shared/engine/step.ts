@@ -32,8 +32,10 @@ export interface TrainingStep {
   /**
    * One step on the batch: forward, backward, L2, optimiser update at learning rate lr. Returns
    * the iteration loss: the batch's mean cross-entropy plus ½λ‖W‖² (before the update).
+   * `weightDecay` is this step's λ (the solver's, which may start L2 after some epochs); omitted,
+   * the run's (StepConfig.weightDecay).
    */
-  train(batch: BatchRef, lr: number): number;
+  train(batch: BatchRef, lr: number, weightDecay?: number): number;
   /** The softmax probabilities (n, 10) of a batch into probs. */
   predict(batch: BatchRef, probs: Float32Array): void;
   /** The optimiser's state (live views: copy them to keep a snapshot). */
@@ -52,9 +54,8 @@ export function fillWriter(writer: BatchWriter, b: BatchRef): void {
 export function composedStep(backend: Backend, cfg: StepConfig): TrainingStep {
   const optimizer = createOptimizer(backend.layout.count, cfg);
   const writer = new BatchWriter(backend.maxBatch, cfg.normalization);
-  const lambda = cfg.weightDecay;
   return {
-    train(b, lr) {
+    train(b, lr, lambda = cfg.weightDecay) {
       fillWriter(writer, b);
       const dataLoss = backend.trainStep(writer.x, writer.labels, b.n);
       // With L2 regularisation the iteration loss is data + ½λ‖W‖², as the report's code reports it.

@@ -17,6 +17,7 @@ const SPECS: Record<keyof TrainConfig, Spec> = {
   beta2: { kind: 'num', min: 0, max: 0.999999 },
   epsilon: { kind: 'num', min: 0, max: 1, minExclusive: true },
   weightDecay: { kind: 'num', min: 0, max: 1 },
+  weightDecayStart: { kind: 'int', min: 0, max: 1000 },
   decayStart: { kind: 'int', min: 0, max: 1000 },
   decayFactor: { kind: 'num', min: 0, max: 1, minExclusive: true },
   sampling: { kind: 'enum', values: ['sequential', 'shuffle', 'bootstrap'] },
@@ -41,9 +42,10 @@ export const TRAIN_CONFIG_KEYS = Object.keys(SPECS) as (keyof TrainConfig)[];
  */
 export function checkTrainConfig(input: unknown): TrainConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('The training config must be an object.');
-  // Checkpoints written before weightDecay or the architecture switches existed had none: read
-  // a missing value as what those runs trained with (no L2, the report's model).
-  const obj: Record<string, unknown> = { weightDecay: 0, ...DEFAULT_ARCHITECTURE, ...(input as Record<string, unknown>) };
+  // Checkpoints written before weightDecay, weightDecayStart or the architecture switches existed
+  // had none: read a missing value as what those runs trained with (no L2, from the first
+  // iteration; the report's model).
+  const obj: Record<string, unknown> = { weightDecay: 0, weightDecayStart: 0, ...DEFAULT_ARCHITECTURE, ...(input as Record<string, unknown>) };
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const key of TRAIN_CONFIG_KEYS) {

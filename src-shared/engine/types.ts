@@ -17,6 +17,8 @@ export interface TrainConfig extends Architecture {
   epsilon: number;
   /** L2 regularisation λ over the weights (not biases); 0 = none. */
   weightDecay: number;
+  /** L2 applies from epoch weightDecayStart + 1 on (1-based); 0 = from the first iteration. */
+  weightDecayStart: number;
   decayStart: number;
   decayFactor: number;
   sampling: 'sequential' | 'shuffle' | 'bootstrap';

@@ -23,6 +23,8 @@ export interface ChartSpec {
   padX?: boolean;
   /** The zoomed x range, or null for the data's own. */
   zoom?: { min: number; max: number } | null;
+  /** Fixed y bounds (a fraction's 0..1), instead of the data's range with some grace. */
+  yRange?: { min: number; max: number };
   /** Theme colours: tick and title text, grid lines. */
   text: string;
   grid: string;
@@ -112,7 +114,7 @@ export function lineChartOptions(spec: ChartSpec, datasets: readonly { data: rea
                 scale.ticks = logTicks(scale.min, scale.max, 8).map((value) => ({ value }));
               },
             }
-          : { grace: '6%' }),
+          : spec.yRange ? { min: spec.yRange.min, max: spec.yRange.max } : { grace: '6%' }),
         grid: { color: grid },
       },
     },

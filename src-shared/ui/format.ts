@@ -24,6 +24,15 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 /**
+ * A run's training time (every stretch of a resumed run): "12.3 s", or "≥ 12.3 s" when only part of
+ * it is known (a run resumed before the app recorded earlier stretches).
+ */
+export function formatRunDuration(r: { durationMs: number | null; durationPartial: boolean }): string {
+  const d = formatDuration(r.durationMs);
+  return r.durationPartial && r.durationMs !== null ? `≥ ${d}` : d;
+}
+
+/**
  * Estimated time left from work done, work total and the rate (units per second).
  * Returns "—" until a rate is known; "done" when nothing is left.
  */

@@ -4,7 +4,7 @@
 
 import { CONFIG_KEYS, FIELDS, type RunConfig } from '../config';
 import type { EpochRow, RunRow } from '../contract';
-import { formatDuration, formatLoss, formatPercent, formatSci, formatTime } from './format';
+import { formatLoss, formatPercent, formatRunDuration, formatSci, formatTime } from './format';
 
 export type ColumnGroup = 'setting' | 'summary' | 'final';
 
@@ -45,10 +45,11 @@ const SUMMARY_COLUMNS: RunColumn[] = [
   { id: 'epochs', label: 'Epochs', group: 'summary', numeric: true, value: (r) => `${r.epochsDone}/${r.config.epochs}` },
   { id: 'bestVal', label: 'Best val', group: 'summary', numeric: true, sortKey: 'bestValAccuracy', value: (r) => formatPercent(r.bestValAccuracy) },
   { id: 'test', label: 'Test', group: 'summary', numeric: true, sortKey: 'testAccuracy', value: (r) => formatPercent(r.testAccuracy) },
-  { id: 'duration', label: 'Duration', group: 'summary', numeric: true, value: (r) => formatDuration(r.durationMs) },
+  { id: 'duration', label: 'Duration', group: 'summary', numeric: true, value: (r) => formatRunDuration(r) },
   { id: 'iterations', label: 'Iterations', group: 'summary', numeric: true, value: (r) => r.iteration.toLocaleString('en-US') },
   { id: 'created', label: 'Created', group: 'summary', numeric: false, value: (r) => formatTime(r.createdAt) },
   { id: 'tags', label: 'Tags', group: 'summary', numeric: false, value: (r) => r.tags.join(', ') },
+  { id: 'sweep', label: 'Sweep', group: 'summary', numeric: false, value: (r) => r.sweep?.name ?? '' },
 ];
 
 const FINAL_COLUMNS: RunColumn[] = (

@@ -1,20 +1,22 @@
 // The runs table's filters, sort and page in the address: #/runs?q=lr&status=completed&tag=report
-// &sort=testAccuracy&order=desc&page=2. Parsing takes only valid values (an edited URL cannot break
-// the view); writing leaves out defaults so a plain #/runs stays plain.
+// &archived=include&sort=testAccuracy&order=desc&page=2. Parsing takes only valid values (an edited
+// URL cannot break the view); writing leaves out defaults so a plain #/runs stays plain.
 
-import { RUN_SORT_KEYS, RUN_STATUSES, type RunSortKey, type RunStatus } from '../contract';
+import { ARCHIVED_FILTERS, RUN_SORT_KEYS, RUN_STATUSES, type ArchivedFilter, type RunSortKey, type RunStatus } from '../contract';
 
 export interface RunsViewQuery {
   text: string;
   status: RunStatus | '';
   tag: string;
+  /** Archived runs: hidden (the default), shown too, or the only ones. */
+  archived: ArchivedFilter;
   sort: RunSortKey;
   order: 'asc' | 'desc';
   /** 0-based (the URL shows it 1-based). */
   page: number;
 }
 
-export const DEFAULT_RUNS_QUERY: Readonly<RunsViewQuery> = { text: '', status: '', tag: '', sort: 'createdAt', order: 'desc', page: 0 };
+export const DEFAULT_RUNS_QUERY: Readonly<RunsViewQuery> = { text: '', status: '', tag: '', archived: 'exclude', sort: 'createdAt', order: 'desc', page: 0 };
 
 type RouteQuery = Record<string, string | null | (string | null)[] | undefined>;
 
@@ -35,6 +37,8 @@ export function parseRunsQuery(q: RouteQuery): RunsViewQuery {
   out.tag = (one(q, 'tag') ?? '').slice(0, 40);
   const status = one(q, 'status');
   if (status && (RUN_STATUSES as readonly string[]).includes(status)) out.status = status as RunStatus;
+  const archived = one(q, 'archived');
+  if (archived && (ARCHIVED_FILTERS as readonly string[]).includes(archived)) out.archived = archived as ArchivedFilter;
   const sort = one(q, 'sort');
   if (sort && (RUN_SORT_KEYS as readonly string[]).includes(sort)) out.sort = sort as RunSortKey;
   const order = one(q, 'order');
@@ -49,6 +53,7 @@ export function runsQueryToRoute(v: RunsViewQuery): Record<string, string> {
   if (v.text.trim()) out.q = v.text;
   if (v.status) out.status = v.status;
   if (v.tag.trim()) out.tag = v.tag;
+  if (v.archived !== DEFAULT_RUNS_QUERY.archived) out.archived = v.archived;
   if (v.sort !== DEFAULT_RUNS_QUERY.sort) out.sort = v.sort;
   if (v.order !== defaultOrder(v.sort)) out.order = v.order;
   if (v.page > 0) out.page = String(v.page + 1);

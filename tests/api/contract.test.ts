@@ -27,10 +27,18 @@ describe('contract parsers', () => {
       name: 'quick',
       tags: ['a'],
     });
-    expect(parseListRuns(undefined)).toEqual({ sort: 'createdAt', order: 'desc', offset: 0, limit: 100 });
-    expect(parseListRuns({ status: 'running', tag: 'x', text: 'lr', sort: 'name', order: 'asc', offset: 5, limit: 10 })).toEqual({
-      status: ['running'], tag: 'x', text: 'lr', sort: 'name', order: 'asc', offset: 5, limit: 10,
+    expect(parseListRuns(undefined)).toEqual({ archived: 'exclude', sort: 'createdAt', order: 'desc', offset: 0, limit: 100 });
+    expect(parseListRuns({ status: 'running', tag: 'x', text: 'lr', archived: 'only', sort: 'name', order: 'asc', offset: 5, limit: 10 })).toEqual({
+      status: ['running'], tag: 'x', text: 'lr', archived: 'only', sort: 'name', order: 'asc', offset: 5, limit: 10,
     });
+    expect(contract.createSweep.parse({ grid: { seed: [1, 2], batchSize: [50] } }).grid).toEqual([
+      { setting: 'seed', values: [1, 2] },
+      { setting: 'batchSize', values: [50] },
+    ]);
+    expect(contract.importDataset.parse({ folder: '/d', name: 'F', classNames: [' a', 'b ', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] })).toEqual({
+      folder: '/d', name: 'F', classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'],
+    });
+    expect(contract.setArchived.parse({ id: 3, archived: false })).toEqual({ id: 3, archived: false });
     expect(contract.listPredictions.parse({ evaluationId: 3, label: 4, predicted: 9, correct: false, sort: 'confidence-asc' })).toEqual({
       evaluationId: 3, label: 4, predicted: 9, correct: false, sort: 'confidence-asc', offset: 0, limit: 100,
     });

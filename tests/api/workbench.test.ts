@@ -188,6 +188,9 @@ describe('workbench API: bad input changes nothing', () => {
     const notIdx = join(tmp.dir, 'not-idx');
     mkdirSync(notIdx, { recursive: true });
     writeFileSync(join(notIdx, 'train-images-idx3-ubyte'), 'hello');
+    // A valid IDX folder (other content than "tiny") whose classes.txt names only 2 classes.
+    const badClasses = writeTinyDataset(join(tmp.dir, 'bad-classes'), 100, 50);
+    writeFileSync(join(badClasses, 'classes.txt'), 'cat\ndog\n');
     const cases: [MethodName, unknown, RegExp][] = [
       ['listPresets', { x: 1 }, /no parameters/],
       ['presetConfig', { id: 'nope' }, /Unknown preset/],
@@ -210,6 +213,12 @@ describe('workbench API: bad input changes nothing', () => {
       ['resumeRun', { id: runB.id, checkpointId: cpA.id }, new RegExp(`belongs to run ${runA.id}, not run ${runB.id}`)],
       ['resumeRun', { id: runA.id, checkpointId: (await wb.api.listCheckpoints({ runId: runA.id })).at(-1)!.id }, /end of run/],
       ['deleteRun', { id: 999_999 }, /No run/],
+      ['setArchived', { id: runA.id, archived: 'no' }, /archived must be true or false/],
+      ['setArchived', { id: 999_999, archived: true }, /No run/],
+      ['listSweeps', { all: true }, /no parameters/],
+      ['getSweep', { id: 999_999 }, /No sweep with id 999999/],
+      ['getSweep', { id: 'x' }, /id must be a whole number/],
+      ['listRuns', { archived: 'all' }, /archived must be one of exclude, include, only/],
       ['renameRun', { id: runA.id, name: '' }, /must not be empty/],
       ['renameRun', { id: 999_999, name: 'x' }, /No run/],
       ['setTags', { id: runA.id, tags: 'cmp' }, /list of strings/],
@@ -219,6 +228,8 @@ describe('workbench API: bad input changes nothing', () => {
       ['getMetrics', { runIds: runA.id }, /list of whole numbers/],
       ['listCheckpoints', { runId: 999_999 }, /No run/],
       ['evaluateCheckpoint', { checkpointId: 999_999 }, /No checkpoint/],
+      ['listEvaluations', { runId: 999_999 }, /No run/],
+      ['listEvaluations', { runId: runA.id, split: 'test' }, /Unknown parameter "split"/],
       ['getEvaluation', { id: 999_999 }, /No evaluation/],
       ['getEvaluation', { runId: 999_999 }, /No run/],
       ['listPredictions', { evaluationId: 999_999 }, /No evaluation/],
@@ -232,12 +243,29 @@ describe('workbench API: bad input changes nothing', () => {
       ['importDataset', { folder: notIdx, name: 'x' }, /missing .*train-labels-idx1-ubyte/],
       ['importDataset', { folder: join(tmp.dir, 'tiny'), name: 'again' }, /already imported as "Tiny MNIST"/],
       ['importDataset', { folder: join(tmp.dir, 'tiny') }, /name must be a string/],
+      ['importDataset', { folder: badClasses, name: 'x', classNames: ['a', 'b', 'c'] }, /exactly 10 classes, one per label 0 to 9 \(got 3\)/],
+      ['importDataset', { folder: badClasses, name: 'x', classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'A'] }, /Classes 0 and 9 have the same name "A"/],
+      ['importDataset', { folder: badClasses, name: 'x', classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', ' '] }, /The name of class 9 is empty/],
+      ['importDataset', { folder: badClasses, name: 'x' }, /classes\.txt: the file must name exactly 10 classes, one per label 0 to 9 \(got 2\)\. It needs one class name per line/],
       ['compareRuns', { runIds: [runA.id] }, /between 2 and 8/],
       ['compareRuns', { runIds: [runA.id, 999_999] }, /No run/],
       ['exportRun', { id: 999_999 }, /No run/],
       ['exportRun', { id: runA.id, format: 'pdf' }, /format must be one of json, csv/],
       ['exportCheckpoint', { id: 999_999 }, /No checkpoint/],
       ['getQueueStatus', { url: 'redis://x' }, /no parameters/],
+      ['getHealth', { runId: 999_999 }, /No run/],
+      ['getTimeline', { runId: runA.id, split: 'train' }, /split must be one of validation, test/],
+      ['listTimelineImages', { runId: runA.id, split: 'validation', epoch: 9 }, /no validation predictions recorded for epoch 9/],
+      ['getImageHistory', { runId: runA.id, split: 'validation', index: 0 }, /covers train images 700 to 899/],
+      ['getFlips', { split: 'validation', before: { runId: runA.id, epoch: 1 }, after: { runId: 999_999, epoch: 1 } }, /No run/],
+      ['traceImage', { checkpointId: cpA.id, image: { split: 'test', index: 300 } }, /out of range: the test split .* has 300 images/],
+      ['traceImage', { checkpointId: 999_999, image: { split: 'test', index: 0 } }, /No checkpoint/],
+      ['explainUnit', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, layer: 'f6', unit: 84 }, /unit must be between 0 and 83/],
+      ['explainUnit', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, layer: 'c1', unit: 3 }, /picked by channel, y and x/],
+      ['topActivating', { checkpointId: 999_999, layer: 'c3', unit: 0 }, /No checkpoint/],
+      ['predictImage', { checkpointIds: [cpA.id], image: { pixels: Array(784).fill(256) } }, /whole number 0–255/],
+      ['saliency', { checkpointId: cpA.id, image: { split: 'test', index: 0 }, versus: 1, score: 'logprob' }, /same for both scores/],
+      ['exportOnnx', { checkpointId: 999_999 }, /No checkpoint/],
     ];
     const covered = new Set(cases.map((c) => c[0]));
     for (const m of METHOD_NAMES) expect(covered.has(m), `bad-input case for ${m}`).toBe(true);

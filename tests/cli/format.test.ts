@@ -123,6 +123,17 @@ describe('confusion matrix and confused pairs', () => {
     expect(new Set(lines.slice(1).map((l) => l.length)).size).toBe(1);
   });
 
+  it('names the classes of a dataset with class names: each row by label and name, the pairs by name', () => {
+    const names = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+    const m = matrix(980, [[6, 0, 41], [4, 2, 7]]);
+    const lines = formatConfusion(m, names).split('\n');
+    expect(lines[0]).toMatch(/^true\\pred {5}\s+0\s+1/);
+    expect(lines[7]).toMatch(/^6 Shirt {8}\s+41\s+\.\s/);
+    expect(lines[10]).toMatch(/^9 Ankle boot {3}\s+\./);
+    expect(new Set(lines.slice(1).map((l) => l.length)).size).toBe(1); // the rows line up
+    expect(formatConfusedPairs(confusedPairs(m, 2), names)).toBe('  Shirt → T-shirt/top  41 images\n  Coat → Pullover       7 images');
+  });
+
   it('rejects a matrix of the wrong size', () => {
     expect(() => formatConfusion(new Int32Array(99))).toThrow(/100 cells \(got 99\)/);
     expect(() => confusedPairs([1, 2, 3])).toThrow(/100 cells/);

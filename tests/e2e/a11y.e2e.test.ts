@@ -1,42 +1,27 @@
 // Accessibility end to end (issue 10): an axe-core scan of every view and the dialogs, light and
 // dark, finds no WCAG 2.0/2.1 A or AA violation; and a keyboard-only session launches a run, opens a
 // confusion cell's digits and closes a dialog with focus returned to where it was.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
-import { pageErrors, shot, startStack, until, type Stack } from './support';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+import { writeTinyDataset } from '../runs/helpers';
+import { axeViolations as axe, pageErrors, SHAPE_NAMES, shot, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
 let base: string;
 let a: RunRow;
 let b: RunRow;
+let named: RunRow;
+let sweepId = 0;
+let olderEvaluation = 0;
 
 async function completed(id: number): Promise<RunRow> {
   return until(`run ${id} to complete`, async () => {
     const r = await s.wb.api.getRun({ id });
     return r.status === 'completed' ? r : false;
   });
-}
-
-/** axe's violations on the page as "rule: target (summary)" lines. */
-async function axe(p: Page): Promise<string[]> {
-  // evaluate() is not subject to the page's CSP (script-src 'self'), a script tag would be.
-  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE);
-  return p.evaluate(async (tags) => {
-    type Result = { violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] };
-    const w = window as unknown as { axe: { run(ctx: Document, o: object): Promise<Result> } };
-    const lines = (r: Result) => r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`));
-    // WCAG 2.x A and AA, plus axe's heading-order check (a best practice, but the issue's h1 → h3 skips).
-    const wcag = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    const headings = await w.axe.run(document, { runOnly: { type: 'rule', values: ['heading-order'] }, resultTypes: ['violations'] });
-    return [...lines(wcag), ...lines(headings)];
-  }, TAGS);
 }
 
 async function tabUntil(p: Page, what: string, test: () => Promise<boolean>, max = 80): Promise<void> {
@@ -52,10 +37,19 @@ beforeAll(async () => {
   s = await startStack();
   page = s.page;
   base = s.host.url.replace(/\?.*$/, '');
-  a = await s.wb.api.createRun({ config: { epochs: 2, trainSubset: 600, batchSize: 50, init: 'he' }, name: 'Axe A', tags: ['a11y'] });
+  a = await s.wb.api.createRun({ config: { epochs: 2, trainSubset: 600, batchSize: 50, init: 'he', checkpointEvery: 1 }, name: 'Axe A', tags: ['a11y'] });
   b = await s.wb.api.createRun({ config: { epochs: 1, trainSubset: 600, batchSize: 100, init: 'he' }, name: 'Axe B' });
   a = await completed(a.id);
   b = await completed(b.id);
+  // An earlier checkpoint's evaluation (the Test tab's picker), a sweep, an archived run and a
+  // dataset with class names, for the views and states issue 10 added.
+  olderEvaluation = (await s.wb.api.evaluateCheckpoint({ checkpointId: (await s.wb.api.listCheckpoints({ runId: a.id }))[0].id })).id;
+  const sweep = await s.wb.api.createSweep({ base: { epochs: 1, trainSubset: 300, batchSize: 50, init: 'he' }, grid: { learningRate: [0.001, 0.003] } });
+  sweepId = sweep[0].sweep!.id;
+  for (const r of sweep) await completed(r.id);
+  await s.wb.api.setArchived({ id: sweep[1].id, archived: true });
+  const shapes = await s.wb.api.importDataset({ folder: writeTinyDataset(join(s.dir, 'shapes'), 600, 200), name: 'Shapes', classNames: SHAPE_NAMES });
+  named = await completed((await s.wb.api.createRun({ config: { dataset: shapes.id, epochs: 1, trainSubset: 500, validationSize: 100, init: 'he' }, name: 'Axe shapes' })).id);
   await page.goto(s.host.url);
   await page.locator(`tr[data-run-id="${a.id}"]`).waitFor();
 }, 180_000);
@@ -99,6 +93,12 @@ describe('accessibility in Chromium', () => {
         ['run training', `${base}#/runs/${a.id}?tab=training`, 'canvas'],
         ['run test', `${base}#/runs/${a.id}?tab=test`, '.gallery .item'],
         ['run config', `${base}#/runs/${a.id}?tab=config`, '[data-checkpoint-id]'],
+        ['run test, an earlier checkpoint', `${base}#/runs/${a.id}?tab=test&ev=${olderEvaluation}`, '[data-shown="earlier"]'],
+        ['run test, class names', `${base}#/runs/${named.id}?tab=test`, '.gallery .item'],
+        ['runs with archived ones', `${base}#/runs?archived=include`, '[data-archived]'],
+        ['sweeps', `${base}#/sweeps`, `[data-sweep-id="${sweepId}"]`],
+        ['sweep', `${base}#/sweeps/${sweepId}`, '[data-scatter] canvas'],
+        ['missing sweep', `${base}#/sweeps/9999`, '[data-sweep-missing]'],
         ['compare picker', `${base}#/compare`, 'input[type="checkbox"]'],
         ['compare', `${base}#/compare?ids=${a.id},${b.id}`, '[data-set="onlyA"]'],
         ['missing run', `${base}#/runs/9999`, '[data-run-missing]'],
@@ -122,6 +122,14 @@ describe('accessibility in Chromium', () => {
       await page.getByText('Columns (').click();
       await scan('column chooser');
       await page.getByText('Columns (').click();
+      await page.goto(`${base}#/new`);
+      await page.locator('[data-import-dataset]').click();
+      await page.getByRole('dialog').waitFor();
+      await page.getByRole('dialog').getByLabel(/Class names/).fill('one, two');
+      await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
+      await scan('import dataset dialog, with its problems shown');
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
       const live = await s.wb.api.createRun({ config: { epochs: 3, trainSubset: 6000, batchSize: 50, init: 'he' }, name: `Axe live ${scheme}` });
       await page.goto(`${base}#/runs/${live.id}`);
       await page.locator('[data-live-progress]').waitFor();

@@ -171,7 +171,8 @@ describe('essentials in Chromium', () => {
     expect((await s.wb.api.listRuns({})).total).toBe(before);
     await page.getByRole('button', { name: 'Launch 2 runs…' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Queue 2 runs' }).click();
-    await page.waitForURL(/#\/runs/);
+    await page.waitForURL(/#\/sweeps\/\d+/); // the sweep is a group: its view lists its runs
+    await page.locator('[data-sweep-table] tbody tr').nth(1).waitFor();
     expect((await s.wb.api.listRuns({})).total).toBe(before + 2);
     const { rows } = await s.wb.api.listRuns({ limit: 2 });
     for (const r of rows) await completed(r.id);

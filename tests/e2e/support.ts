@@ -1,14 +1,17 @@
 // End-to-end harness: the built renderer served by the real web host over a real workbench on a
 // temp database, driven in Debian's Chromium by playwright-core. One stack per test file.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { buildIfStale, ROOT } from '../../scripts/build-if-stale.mjs';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { startWebHost, type WebHost } from '../../src-main/web/host';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Class names for a small IDX fixture (MNIST's first images, tests/runs/helpers' writeTinyDataset) that are not digits. */
+export const SHAPE_NAMES = ['circle', 'stick', 'swan', 'hook', 'chair', 'snake', 'loop', 'hockey stick', 'glasses', 'balloon'];
 export const SHOTS = resolve(ROOT, 'test-output');
 
 export interface Stack {
@@ -71,6 +74,40 @@ export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header would show mid-page
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A screenshot of one element (a section of a page too tall to read as a whole). */
+export async function shotOf(target: Locator, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  // The sticky header would cover the element's top: out of the way while the picture is taken.
+  const header = (on: boolean) => target.page().evaluate((sticky) => {
+    const h = document.querySelector<HTMLElement>('header');
+    if (h) h.style.position = sticky ? '' : 'static';
+  }, on);
+  await header(false);
+  try {
+    await target.screenshot({ path: join(SHOTS, `${name}.png`) });
+  } finally {
+    await header(true);
+  }
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** axe-core's WCAG 2.0/2.1 A and AA violations on the page, and heading-order skips, as "rule: target (summary)" lines. */
+export async function axeViolations(p: Page): Promise<string[]> {
+  // evaluate() is not subject to the page's CSP (script-src 'self'), a script tag would be.
+  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE);
+  return p.evaluate(async (tags) => {
+    type Result = { violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] };
+    const w = window as unknown as { axe: { run(ctx: Document, o: object): Promise<Result> } };
+    const lines = (r: Result) => r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()})`));
+    // WCAG 2.x A and AA, plus axe's heading-order check (a best practice, but the issue's h1 → h3 skips).
+    const wcag = await w.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const headings = await w.axe.run(document, { runOnly: { type: 'rule', values: ['heading-order'] }, resultTypes: ['violations'] });
+    return [...lines(wcag), ...lines(headings)];
+  }, AXE_TAGS);
 }
 
 /** Polls fn until it returns something truthy (or throws after timeoutMs). */

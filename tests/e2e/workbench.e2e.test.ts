@@ -202,7 +202,7 @@ describe('workbench UI in Chromium', () => {
     await page.goto(`${base}#/runs`);
     await page.goto(`${base}#/new`);
     await page.locator('#f-epochs').waitFor();
-    expect(await page.locator('#h-dataset').textContent()).toMatch(/^[\d,]+ training, [\d,]+ test images$/);
+    expect(await page.locator('#h-dataset').textContent()).toMatch(/^[\d,]+ training, [\d,]+ test images; classes 0 to 9$/);
     await page.fill('#f-epochs', '2');
     await page.fill('#f-trainSubset', '5000');
     await page.fill('#f-momentum', '0.5');

@@ -73,6 +73,12 @@ describe('Electron main bundle', () => {
     expect(existsSync(prefs.preload as string)).toBe(true);
     expect(win.options.show).toBe(false);
     await until('show', () => win.shown);
+    // The app icon from resources/ (packaged too: package.json's build.files carries it).
+    const icon = win.options.icon ?? '';
+    expect(icon).toBe(join(ROOT, 'resources/icons/icon-512.png'));
+    const png = readFileSync(icon);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([512, 512]);
     expect(win.webContents.mainFrame.url).toBe('app://workbench/index.html');
     expect(state.sandboxEnabled).toBe(true);
     expect(existsSync(join(userData, 'workbench.sqlite'))).toBe(true);

@@ -53,7 +53,7 @@ describe('packaging config', () => {
 
   it('packs the app into an asar archive that holds the built bundles and the main entry', () => {
     expect(pkg.build?.asar).toBe(true);
-    expect(pkg.build?.files).toEqual(expect.arrayContaining(['out/**', 'package.json']));
+    expect(pkg.build?.files).toEqual(expect.arrayContaining(['out/**', 'resources/icons/**', 'package.json']));
     expect(pkg.main.startsWith('out/')).toBe(true);
   });
 

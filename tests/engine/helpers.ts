@@ -66,7 +66,7 @@ export function mnistTest(count: number): ImageSet {
 /** A small, fast training config (TrainConfig fields only). */
 export function smallConfig(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
-    seed: 7, epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 1e-3, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0,
+    seed: 7, epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 1e-3, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, weightDecayStart: 0,
     decayStart: 1, decayFactor: 0.5, sampling: 'sequential', init: 'he', initStd: 0.001, normalization: 'standardize',
     validationSize: 10, trainEvalSize: 20, trainSubset: 0, checkpointEvery: 1,
     activation: 'relu', pooling: 'max', c3Connections: 'full', output: 'softmax', ...over,

@@ -45,6 +45,7 @@ describe('runs CLI', () => {
     expect(parseRunsArgs(['show', '3', '--db', 'x.sqlite'])).toEqual({ kind: 'ok', args: { command: 'show', id: 3, flags: {}, db: 'x.sqlite' } });
     expect(parseRunsArgs(['export', '3', '--format=csv', '--out', 'f.csv'])).toMatchObject({ kind: 'ok', args: { flags: { format: 'csv', out: 'f.csv' } } });
     expect(parseRunsArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseRunsArgs(['export', '3', '--weights', '--out', 'w.bin'])).toMatchObject({ kind: 'ok', args: { flags: { weights: 'yes', out: 'w.bin' } } });
     const bad: [string[], RegExp][] = [
       [[], /a command is needed/],
       [['launch'], /unknown command "launch"/],
@@ -53,11 +54,17 @@ describe('runs CLI', () => {
       [['show', '0'], /positive whole number/],
       [['list', '4'], /list takes no run id/],
       [['list', '--format', 'csv'], /list does not take --format/],
-      [['export', '1', '--format', 'xml'], /json or csv/],
+      [['export', '1', '--format', 'xml'], /json, csv or onnx/],
       [['list', '--status', 'done'], /--status must be one of/],
       [['list', '--limit', '0'], /--limit must be/],
       [['show', '1', '--db'], /--db needs a value/],
       [['resume', '1', '--checkpoint', 'x'], /--checkpoint must be/],
+      [['list', '--archived', 'all'], /--archived must be one of exclude, include, only/],
+      [['export', '1', '--weights'], /--weights needs --out FILE/],
+      [['export', '1', '--weights', '--format', 'csv', '--out', 'f'], /--format does not apply/],
+      [['export', '1', '--weights=yes', '--out', 'f'], /--weights takes no value/],
+      [['show', '1', '--weights'], /show does not take --weights/],
+      [['archive'], /archive needs exactly one run id/],
     ];
     for (const [argv, msg] of bad) {
       const r = parseRunsArgs(argv);
@@ -96,6 +103,32 @@ describe('runs CLI', () => {
     expect(csv.code).toBe(EXIT_OK);
     expect(csv.err).toMatch(/Wrote \d+ bytes/);
     expect(readFileSync(file, 'utf8').split('\n')[0]).toMatch(/^epoch,trainAccuracy/);
+  });
+
+  it('writes the final checkpoint with --weights', async () => {
+    const file = join(tmp.dir, 'weights.lenet-checkpoint');
+    const r = await run('export', String(done), '--weights', '--out', file, '--db', db);
+    expect(r.code).toBe(EXIT_OK);
+    const wb = createWorkbench({ dbPath: db, autoStart: false, readonly: true });
+    const last = (await wb.api.listCheckpoints({ runId: done })).at(-1)!;
+    const bytes = (await wb.api.exportCheckpoint({ id: last.id })).bytes;
+    await wb.close();
+    expect(r.err).toBe(`Wrote the final checkpoint of run ${done} (#${last.id}, epoch 2, iteration 20), ${bytes.length.toLocaleString('en-US')} bytes, to ${file}.\n`);
+    expect(Buffer.from(readFileSync(file)).equals(Buffer.from(bytes))).toBe(true);
+    expect(new TextDecoder().decode(readFileSync(file).subarray(0, 8))).toBe('LENET5CK');
+  });
+
+  it('archives and unarchives a run: list leaves it out unless asked', async () => {
+    const a = await run('archive', String(done), '--db', db);
+    expect(a.code).toBe(EXIT_OK);
+    expect(a.out).toMatch(new RegExp(`Archived run ${done} "finished run"`));
+    expect((await run('list', '--db', db)).out).not.toMatch(/finished run/);
+    expect((await run('list', '--db', db, '--archived', 'include')).out).toMatch(new RegExp(`${done}\\s+completed \\(archived\\)\\s+finished run`));
+    expect((await run('show', String(done), '--db', db)).out).toMatch(/ {2}archived {3}\d{4}-/);
+    expect((await run('unarchive', String(done), '--db', db)).out).toMatch(new RegExp(`Unarchived run ${done}`));
+    expect((await run('list', '--db', db)).out).toMatch(/finished run/);
+    const refused = await run('archive', String(424242), '--db', db);
+    expect(refused.code).toBe(EXIT_FAILURE);
   });
 
   it('gives clear errors for unknown ids and wrong states', async () => {

@@ -79,7 +79,7 @@ describe('two connections on one file (WAL)', () => {
       const Database = require(workerData.mod);
       const db = new Database(workerData.path);
       db.exec('BEGIN IMMEDIATE');
-      db.prepare("INSERT INTO datasets VALUES ('other', 'Other', 'x', ?, 1, 1, 0)").run('e'.repeat(64));
+      db.prepare("INSERT INTO datasets (id, name, source, content_hash, train_size, test_size, created_at) VALUES ('other', 'Other', 'x', ?, 1, 1, 0)").run('e'.repeat(64));
       parentPort.postMessage('locked');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
       db.exec('COMMIT');

@@ -26,7 +26,7 @@ export interface StubWebContents {
   listenerCount(event: string): number;
 }
 export interface StubWindow {
-  options: { show?: boolean; webPreferences?: Record<string, unknown> };
+  options: { show?: boolean; icon?: string; webPreferences?: Record<string, unknown> };
   webContents: StubWebContents;
   shown: boolean;
 }

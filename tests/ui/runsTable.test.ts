@@ -16,6 +16,9 @@ describe('runs table columns', () => {
     expect(columnById('final.valLoss')!.value(row, last)).toBe('0.05000');
     expect(columnById('final.trainAccuracy')!.value(row, null)).toBe('—');
     expect(columnById('bestVal')!.value(row, null)).toBe('98.12%');
+    expect(columnById('duration')!.value(row, null)).toBe('1 min 05 s');
+    expect(columnById('duration')!.value({ ...row, durationPartial: true }, null)).toBe('≥ 1 min 05 s');
+    expect(columnById('sweep')!.value({ ...row, sweep: { id: 2, name: 'Sweep of seed' } }, null)).toBe('Sweep of seed');
     expect(RUN_COLUMNS.filter((c) => c.needsLastEpoch).length).toBeGreaterThanOrEqual(4);
   });
 
@@ -38,15 +41,15 @@ describe('runs table columns', () => {
 describe('runs query in the URL', () => {
   it('round-trips and leaves defaults out', () => {
     expect(runsQueryToRoute(DEFAULT_RUNS_QUERY)).toEqual({});
-    const v = { text: 'lr', status: 'completed' as const, tag: 'report', sort: 'testAccuracy' as const, order: 'asc' as const, page: 2 };
+    const v = { text: 'lr', status: 'completed' as const, tag: 'report', archived: 'include' as const, sort: 'testAccuracy' as const, order: 'asc' as const, page: 2 };
     const r = runsQueryToRoute(v);
-    expect(r).toEqual({ q: 'lr', status: 'completed', tag: 'report', sort: 'testAccuracy', order: 'asc', page: '3' });
+    expect(r).toEqual({ q: 'lr', status: 'completed', tag: 'report', archived: 'include', sort: 'testAccuracy', order: 'asc', page: '3' });
     expect(parseRunsQuery(r)).toEqual(v);
     expect(runsQueryToRoute({ ...DEFAULT_RUNS_QUERY, sort: 'name', order: 'asc' })).toEqual({ sort: 'name' });
   });
 
   it('ignores what it does not understand', () => {
-    expect(parseRunsQuery({ status: 'bogus', sort: 'seed', order: 'up', page: '-1', q: ['x', 'y'] })).toEqual({ ...DEFAULT_RUNS_QUERY, text: 'x' });
+    expect(parseRunsQuery({ status: 'bogus', sort: 'seed', order: 'up', page: '-1', q: ['x', 'y'], archived: 'all' })).toEqual({ ...DEFAULT_RUNS_QUERY, text: 'x' });
     expect(parseRunsQuery({ page: '1.5' }).page).toBe(0);
     expect(parseRunsQuery({ sort: 'name' }).order).toBe('asc');
   });

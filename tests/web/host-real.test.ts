@@ -80,6 +80,8 @@ const CASES: Record<MethodName, Case> = {
   getMetrics: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true, check: (v) => expect(ArrayBuffer.isView((v as { losses: unknown }[])[0].losses)).toBe(true) },
   listCheckpoints: { params: () => ({ runId: done.id }), readOnly: true },
   getEvaluation: { params: () => ({ runId: done.id }), readOnly: true },
+  listEvaluations: { params: () => ({ runId: done.id }), readOnly: true, check: (v) => expect((v as { isResult: boolean }[]).filter((e) => e.isResult)).toHaveLength(1) },
+  listSweeps: { params: () => undefined, readOnly: true },
   listPredictions: { params: async () => ({ evaluationId: (await wb.api.getEvaluation({ runId: done.id })).id, correct: false, sort: 'confidence-desc', limit: 5 }), readOnly: true },
   getImages: { params: () => ({ dataset: 'mnist', split: 'test', indices: [0, 9999] }), readOnly: true, check: (v) => expect((v as { pixels: Uint8Array }).pixels).toHaveLength(2 * 28 * 28) },
   listDatasets: { params: () => undefined, readOnly: true },
@@ -87,11 +89,28 @@ const CASES: Record<MethodName, Case> = {
   compareRuns: { params: () => ({ runIds: [done.id, other.id] }), readOnly: true },
   exportRun: { params: () => ({ id: done.id, format: 'csv' }), readOnly: true, check: (v) => expect((v as { bytes: Uint8Array }).bytes).toBeInstanceOf(Uint8Array) },
   exportCheckpoint: { params: async () => ({ id: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: true },
+  getHealth: { params: () => ({ runId: done.id }), readOnly: true, check: (v) => expect((v as { epochs: unknown[] }).epochs).toHaveLength(1) },
+  getTimeline: { params: () => ({ runId: done.id, split: 'validation' }), readOnly: true, check: (v) => expect((v as { epochs: number[] }).epochs).toEqual([1]) },
+  listTimelineImages: { params: () => ({ runId: done.id, split: 'validation', epoch: 1, limit: 5 }), readOnly: true, check: (v) => expect((v as { total: number }).total).toBe(100) },
+  getImageHistory: { params: () => ({ runId: done.id, split: 'validation', index: 59_950 }), readOnly: true },
+  getFlips: { params: () => ({ split: 'validation', before: { runId: done.id, epoch: 1 }, after: { runId: other.id, epoch: 1 } }), readOnly: true },
+  traceImage: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id, image: { split: 'test', index: 7 } }), readOnly: true, check: (v) => expect((v as { layers: { c1: unknown } }).layers.c1).toBeInstanceOf(Float32Array) },
+  explainUnit: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id, image: { pixels: new Uint8Array(784).fill(128) }, layer: 'c1', channel: 1, y: 3, x: 3 }), readOnly: true },
+  topActivating: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id, layer: 'c3', unit: 4, k: 3 }), readOnly: true },
+  predictImage: { params: async () => ({ checkpointIds: [(await wb.api.listCheckpoints({ runId: done.id }))[0].id, (await wb.api.listCheckpoints({ runId: other.id }))[0].id], image: { split: 'test', index: 1 } }), readOnly: true },
+  saliency: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id, image: { split: 'test', index: 1 } }), readOnly: true, check: (v) => expect((v as { gradient: unknown }).gradient).toBeInstanceOf(Float32Array) },
+  exportOnnx: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: true, check: (v) => expect((v as { filename: string }).filename).toMatch(/\.onnx$/) },
   renameRun: { params: () => ({ id: done.id, name: 'tiny A renamed' }), readOnly: false, check: (v) => expect((v as RunRow).name).toBe('tiny A renamed') },
   setTags: { params: () => ({ id: done.id, tags: ['http', 'test'] }), readOnly: false, check: (v) => expect((v as RunRow).tags).toEqual(['http', 'test']) },
   setNotes: { params: () => ({ id: done.id, notes: 'through HTTP' }), readOnly: false, check: (v) => expect((v as RunRow).notes).toBe('through HTTP') },
   evaluateCheckpoint: { params: async () => ({ checkpointId: (await wb.api.listCheckpoints({ runId: done.id }))[0].id }), readOnly: false, check: (v) => expect((v as { accuracy: number }).accuracy).toBeGreaterThan(0) },
   createSweep: { params: () => ({ base: { ...TINY, epochs: 1 }, grid: { batchSize: [25, 75] }, name: 'sweep' }), readOnly: false, check: (v) => expect(v as RunRow[]).toHaveLength(2) },
+  getSweep: {
+    params: async () => ({ id: (await wb.api.listSweeps(undefined))[0].id }),
+    readOnly: false,
+    check: (v) => expect(v).toMatchObject({ name: 'sweep', grid: [{ setting: 'batchSize', values: [25, 75] }], runCount: 2 }),
+  },
+  setArchived: { params: () => ({ id: done.id, archived: true }), readOnly: false, check: (v) => expect((v as RunRow).archivedAt).toEqual(expect.any(Number)) },
   stopRun: {
     params: async () => ({ id: (await wb.api.listRuns({ text: 'sweep', status: ['queued', 'running'] })).rows[0]?.id ?? other.id }),
     readOnly: false,
@@ -117,7 +136,7 @@ const CASES: Record<MethodName, Case> = {
 
 describe('web host over the real API', () => {
   it('round-trips every contract method', async () => {
-    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'importDataset']);
+    const order = METHOD_NAMES.filter((n) => CASES[n].readOnly).concat(['renameRun', 'setTags', 'setNotes', 'evaluateCheckpoint', 'createSweep', 'getSweep', 'stopRun', 'resumeRun', 'createRun', 'deleteRun', 'setArchived', 'importDataset']);
     expect(new Set(order)).toEqual(new Set(METHOD_NAMES));
     for (const name of order) {
       const c = CASES[name];

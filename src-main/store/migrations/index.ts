@@ -5,5 +5,7 @@ import type { Migration } from '../migrate';
 import { migration001 } from './001_init';
 import { migration002 } from './002_evaluations';
 import { migration003 } from './003_leases';
+import { migration004 } from './004_insight';
+import { migration005 } from './005_groups_archive_classes';
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];

@@ -1,5 +1,5 @@
 // Actions on the selected runs, one API call per run (the API has no bulk methods): add a tag,
-// delete. Runs on other pages are fetched for their tags; a run that refuses (a running run cannot
+// archive or bring back, delete. Runs on other pages are fetched for their tags; a run that refuses (a running run cannot
 // be deleted) is reported by name and the others still go through.
 import { ref } from 'vue';
 import { checkTags } from '@shared/limits';
@@ -45,6 +45,15 @@ export function useBulkRuns() {
     announcer.announce(`Tagged ${n} run${n === 1 ? '' : 's'} “${t}”.`);
   }
 
+  /** Archives (or brings back) the selected runs; archived ones leave the table unless its filter shows them. */
+  async function archiveAll(archived: boolean): Promise<void> {
+    const n = await each(archived ? 'Archiving' : 'Unarchiving', async (id) => {
+      await api.setArchived({ id, archived });
+      if (archived && store.query.archived === 'exclude') store.selected = store.selected.filter((x) => x !== id);
+    });
+    announcer.announce(archived ? `Archived ${n} run${n === 1 ? '' : 's'}: the Archived filter shows them.` : `${n} run${n === 1 ? '' : 's'} back from the archive.`);
+  }
+
   async function removeAll(): Promise<void> {
     const n = await each('Deleting', async (id) => {
       await api.deleteRun({ id });
@@ -53,5 +62,5 @@ export function useBulkRuns() {
     announcer.announce(`Deleted ${n} run${n === 1 ? '' : 's'}.`);
   }
 
-  return { busy, problems, addTag, removeAll };
+  return { busy, problems, addTag, archiveAll, removeAll };
 }

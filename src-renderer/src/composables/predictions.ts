@@ -3,6 +3,7 @@
 import { reactive, ref, shallowRef, watch } from 'vue';
 import type { PredictionQuery, PredictionRow, PredictionSort } from '@shared/contract';
 import { topK } from '@shared/ui/chartData';
+import { className } from '@shared/ui/classes';
 import { formatProbability } from '@shared/ui/format';
 import { api } from '../api';
 import { messageOf } from './async';
@@ -10,9 +11,11 @@ import { loadDigits, type Digit, type GalleryItem } from './digits';
 
 export const GALLERY_PAGE = 48;
 
-export function galleryItem(p: PredictionRow): GalleryItem {
-  const chips = topK(p.probabilities, 3).map((t) => ({ label: `class ${t.label}, probability ${formatProbability(t.p)}`, text: `${t.label}: ${formatProbability(t.p)}` }));
-  return { index: p.index, title: `${p.label} → ${p.predicted}`, lines: [`confidence ${formatProbability(p.confidence)}`], chips };
+/** A prediction's card: "true → predicted" by class name, its confidence, and the three most probable classes. */
+export function galleryItem(p: PredictionRow, names: readonly string[]): GalleryItem {
+  const name = (i: number) => className(names, i);
+  const chips = topK(p.probabilities, 3).map((t) => ({ label: `class ${name(t.label)}, probability ${formatProbability(t.p)}`, text: `${name(t.label)}: ${formatProbability(t.p)}` }));
+  return { index: p.index, title: `${name(p.label)} → ${name(p.predicted)}`, lines: [`confidence ${formatProbability(p.confidence)}`], chips };
 }
 
 export function usePredictions(evaluationId: () => number | null, dataset: () => string) {

@@ -15,6 +15,9 @@ import { useDatasetsStore } from '../stores/datasets';
 export const DETAIL_TABS = [
   { id: 'training', label: 'Training' },
   { id: 'test', label: 'Test results' },
+  { id: 'health', label: 'Health' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'layers', label: 'Layers' },
   { id: 'config', label: 'Config & checkpoints' },
 ] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number]['id'];
@@ -25,12 +28,20 @@ export function useRunDetailPage(id: () => number) {
   const router = useRouter();
   const announcer = useAnnouncer();
   const datasets = useDatasetsStore();
-  const d = useRunDetail(id);
+  // The evaluation the Test tab's picker shows: ?ev=<id> in the address, else the run's result.
+  const chosenEvaluation = computed(() => (typeof route.query.ev === 'string' && /^\d{1,15}$/.test(route.query.ev) ? Number(route.query.ev) : null));
+  const d = useRunDetail(id, () => chosenEvaluation.value);
   const run = computed(() => d.run.data.value);
   // A run that does not exist (a stale link, a deleted run): retrying cannot help, so offer the way back.
   const missing = computed(() => !run.value && /^No run with id \d+\.$/.test(d.run.error.value ?? ''));
   const tab = computed<DetailTab>(() => (DETAIL_TABS.some((t) => t.id === route.query.tab) ? (route.query.tab as DetailTab) : 'training'));
   const setTab = (t: string) => void router.replace({ query: { ...route.query, tab: t } });
+  /** Shows an evaluation on the Test tab (null: the run's result). */
+  function showEvaluation(evId: number | null): void {
+    const rest = Object.fromEntries(Object.entries(route.query).filter(([k]) => k !== 'ev'));
+    void router.replace({ query: { ...rest, tab: 'test', ...(evId === null ? {} : { ev: String(evId) }) } });
+  }
+  const classes = computed(() => datasets.words(run.value?.config.dataset ?? ''));
   const cell = ref<Cell | null>(null);
   const busy = ref(false);
   const actionError = ref<string | null>(null);
@@ -70,8 +81,14 @@ export function useRunDetailPage(id: () => number) {
     });
   const evaluate = (checkpointId: number) =>
     act('Evaluate', async () => {
-      await d.evaluate(checkpointId);
-      setTab('test');
+      const ev = await d.evaluate(checkpointId);
+      showEvaluation(ev.id);
+      announcer.announce(`Checkpoint evaluated: test accuracy ${(ev.accuracy * 100).toFixed(2)}%.`);
+    });
+  const setArchived = (archived: boolean) =>
+    act(archived ? 'Archive' : 'Unarchive', async () => {
+      await d.setArchived(archived);
+      announcer.announce(archived ? 'Run archived: the runs table hides it unless its filter shows archived runs.' : 'Run back in the runs table.');
     });
   const save = (format: 'json' | 'csv') =>
     act('Export', async () => {
@@ -83,10 +100,15 @@ export function useRunDetailPage(id: () => number) {
       const f = await d.exportCheckpoint(c.id);
       downloadBlob(exportFileName(fileBase.value, `checkpoint iteration ${c.iteration}`, 'lenet-checkpoint'), f.bytes as BlobPart, f.mime);
     });
+  const saveOnnx = (c: CheckpointRow) =>
+    act('Export ONNX', async () => {
+      const f = await d.exportOnnx(c.id);
+      downloadBlob(exportFileName(fileBase.value, `epoch ${c.epoch} iteration ${c.iteration}`, 'onnx'), f.bytes as BlobPart, f.mime);
+    });
   function pickCell(c: Cell): void {
     cell.value = c;
     document.getElementById('gallery')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
 
-  return { d, run, missing, tab, setTab, cell, busy, actionError, fileBase, canResume, running, itersPerEpoch, elapsedMs, stop, resume, evaluate, save, saveCheckpoint, pickCell };
+  return { d, run, missing, tab, setTab, showEvaluation, chosenEvaluation, classes, cell, busy, actionError, fileBase, canResume, running, itersPerEpoch, elapsedMs, stop, resume, evaluate, setArchived, save, saveCheckpoint, saveOnnx, pickCell };
 }

@@ -1,4 +1,4 @@
-// Keeps the runs table's query and the address in step (#/runs?q=…&status=…&tag=…&sort=…&page=…),
+// Keeps the runs table's query and the address in step (#/runs?q=…&status=…&tag=…&archived=…&sort=…&page=…),
 // so a filtered, sorted page can be bookmarked, shared and reached with Back; and fetches the page
 // whenever the query changes (typing in the search or tag field waits for a pause).
 import { onBeforeUnmount, watch } from 'vue';
@@ -31,7 +31,7 @@ export function useRunsQuerySync(): void {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void store.fetch(), 250);
   });
-  watch(() => [store.query.status, store.query.sort, store.query.order, store.query.page], () => void store.fetch());
+  watch(() => [store.query.status, store.query.archived, store.query.sort, store.query.order, store.query.page], () => void store.fetch());
   onBeforeUnmount(() => {
     if (timer) clearTimeout(timer);
   });

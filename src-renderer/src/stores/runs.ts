@@ -40,6 +40,7 @@ export const useRunsStore = defineStore('runs', () => {
     if (query.status) p.status = query.status;
     if (query.tag.trim()) p.tag = query.tag.trim();
     if (query.text.trim()) p.text = query.text.trim();
+    if (query.archived !== 'exclude') p.archived = query.archived;
     return p;
   }
 

@@ -247,10 +247,10 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
   }
 
   /** Writes the descriptor of a JOB_UPDATE: Adam's bias corrections computed as engine/optim.ts does (in JavaScript, so both agree). */
-  function describeUpdate(mode: number, cfg: StepConfig, kind: number, t: number, lr: number): void {
+  function describeUpdate(mode: number, cfg: StepConfig, kind: number, t: number, lr: number, lambda: number): void {
     const stepSize = kind === OPT_ADAM ? lr / (1 - Math.pow(cfg.beta1, t)) : 0;
     const c2 = kind === OPT_ADAM ? Math.sqrt(1 - Math.pow(cfg.beta2, t)) : 0;
-    k.setUpdate(mode, kind, lr, stepSize, c2, cfg.beta1, cfg.beta2, cfg.epsilon, cfg.momentum, cfg.weightDecay);
+    k.setUpdate(mode, kind, lr, stepSize, c2, cfg.beta1, cfg.beta2, cfg.epsilon, cfg.momentum, lambda);
   }
 
   let stepActive = false;
@@ -306,17 +306,18 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
       stepActive = true;
 
       return {
-        train(b: BatchRef, lr: number): number {
+        train(b: BatchRef, lr: number, weightDecay?: number): number {
           checkLearningRate(lr);
+          const stepLambda = weightDecay === undefined ? lambda : checkWeightDecay(weightDecay);
           stageImages(b, true, 'train');
           const n = b.n;
           k.setBatch(n, 1, useMean);
           run(jobTrain, SHARD_COUNT);
-          describeUpdate(MODE_FROM_SHARDS, cfg, kind, t + 1, lr);
+          describeUpdate(MODE_FROM_SHARDS, cfg, kind, t + 1, lr, stepLambda);
           run(jobUpdate, chunks);
           t++;
           const data = dataLoss(n);
-          return lambda > 0 ? data + l2Loss(lambda) : data;
+          return stepLambda > 0 ? data + l2Loss(stepLambda) : data;
         },
         predict(b: BatchRef, probs: Float32Array): void {
           const n = b.n;
@@ -341,7 +342,7 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
       checkLearningRate(lr);
       if (!Number.isInteger(t) || t < 1) throw new Error(`optimizerStep: t must be a whole number ≥ 1 (got ${t}).`);
       const lambda = checkWeightDecay(cfg.weightDecay);
-      describeUpdate(MODE_FROM_GRADS, cfg, optimizerKind(cfg), t, lr);
+      describeUpdate(MODE_FROM_GRADS, cfg, optimizerKind(cfg), t, lr, lambda);
       run(jobUpdate, chunks);
       return lambda > 0 ? l2Loss(lambda) : 0;
     },
