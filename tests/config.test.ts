@@ -55,7 +55,7 @@ describe('run config', () => {
   it('keeps the quick check out of the report set, and off the report\'s centring', () => {
     expect(presetsIn('report').map((p) => p.id)).toEqual(['report', 'report-no-decay', 'report-sgd', 'report-batch50', 'report-batch100', 'report-batch500', 'report-bootstrap']);
     expect(presetsIn('quick').map((p) => p.id)).toEqual(['quick']);
-    expect(PRESETS.map((p) => p.id)).toEqual([...presetsIn('report'), ...presetsIn('quick')].map((p) => p.id));
+    expect(PRESETS.map((p) => p.id)).toEqual([...presetsIn('report'), ...presetsIn('quick'), ...presetsIn('ablation')].map((p) => p.id));
     for (const p of presetsIn('report')) expect(presetConfig(p.id).normalization).toBe(presetConfig('report').normalization);
     expect(presetConfig('quick')).toEqual({ ...DEFAULT_CONFIG, init: 'he', normalization: 'standardize', trainSubset: 5000, epochs: 2, validationSize: 1000 });
   });
@@ -104,8 +104,39 @@ describe('run config', () => {
     expect(autoRunName({ ...DEFAULT_CONFIG, optimizer: 'sgd', learningRate: 0.0123456, normalization: 'scale01', initStd: 0.01 })).toBe(
       'SGD lr 0.0123, batch 200, 40 epochs, [0,1] inputs, init σ 0.01',
     );
+    expect(autoRunName({ ...presetConfig('lenet1998'), epochs: 2 })).toBe('Adam lr 0.001, batch 200, 2 epochs, centred, LeNet-5 1998');
+    expect(autoRunName({ ...presetConfig('ablation-tanh'), seed: 3 })).toBe("Original activation (LeCun's tanh)");
+    expect(autoRunName({ ...DEFAULT_CONFIG, epochs: 2, activation: 'sigmoid', pooling: 'average', output: 'rbf' })).toBe('Adam lr 0.001, batch 200, 2 epochs, sigmoid, average pooling, RBF output');
     // The report and the defaults differ (centred vs standardised inputs), and so do their names.
     expect(autoRunName({ ...DEFAULT_CONFIG })).not.toBe(autoRunName(presetConfig('report')));
+  });
+
+  it('the ablation set: LeCun\'s 1998 network and the report with exactly one switch undone each', () => {
+    expect(presetsIn('ablation').map((p) => p.id)).toEqual(['lenet1998', 'ablation-tanh', 'ablation-subsampling', 'ablation-lecun-c3', 'ablation-rbf']);
+    const report = presetConfig('report');
+    expect(presetConfig('lenet1998')).toEqual({ ...report, activation: 'tanh', pooling: 'subsampling', c3Connections: 'lecun', output: 'rbf' });
+    for (const id of ['ablation-tanh', 'ablation-subsampling', 'ablation-lecun-c3', 'ablation-rbf']) {
+      const c = presetConfig(id);
+      expect(changedSettings(c, report), id).toHaveLength(1);
+      expect(['activation', 'pooling', 'c3Connections', 'output']).toContain(changedSettings(c, report)[0]);
+    }
+    // "Reproduce the report" stays the report's runs only.
+    expect(presetsIn('report').every((p) => presetConfig(p.id).activation === 'relu' && presetConfig(p.id).output === 'softmax')).toBe(true);
+  });
+
+  it('validates the architecture settings like the others', () => {
+    expect(validateRunConfig({ activation: 'tanh', pooling: 'average', c3Connections: 'lecun', output: 'rbf' })).toMatchObject({ ok: true, value: { activation: 'tanh', pooling: 'average', c3Connections: 'lecun', output: 'rbf' } });
+    const bad = validateRunConfig({ activation: 'gelu', pooling: 'median', c3Connections: 'sparse', output: 'svm' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors).toEqual([
+        { field: 'activation', message: 'Activation must be one of relu, tanh, sigmoid (got "gelu").' },
+        { field: 'pooling', message: 'Pooling must be one of max, average, subsampling (got "median").' },
+        { field: 'c3Connections', message: 'C3 connections must be one of full, lecun (got "sparse").' },
+        { field: 'output', message: 'Output layer must be one of softmax, rbf (got "svm").' },
+      ]);
+    }
+    expect(DEFAULT_CONFIG).toMatchObject({ activation: 'relu', pooling: 'max', c3Connections: 'full', output: 'softmax' });
   });
 
   it('decays the learning rate after the start epoch', () => {

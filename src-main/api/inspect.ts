@@ -9,8 +9,8 @@ import { ApiError } from '../../src-shared/errors';
 import type { CheckpointRef, ImageInput, LayerTraceRow, TopActivatingRow, UnitExplanation } from '../../src-shared/contract';
 import { IMAGE_SIZE } from '../../src-shared/engine/layout';
 import {
-  explainAffineUnit, explainConvUnit, kernelImages, modelFromCheckpoint, saliency as saliencyMap, saliencyDifference,
-  topActivating, traceImage, TRACE_SHAPES, type CheckpointModel, type RankedImage, type UnitRef,
+  classifyPixels, explainAffineUnit, explainConvUnit, inspectableError, isInspectable, kernelImages, modelFromCheckpoint, saliency as saliencyMap,
+  saliencyDifference, topActivating, traceImage, TRACE_SHAPES, type CheckpointModel, type RankedImage, type UnitRef,
 } from '../../src-shared/engine/inspect/index';
 import type { NormStats } from '../../src-shared/engine/batch';
 import { exportOnnx, OnnxExportError } from '../../src-shared/onnx/export';
@@ -115,11 +115,18 @@ export function inspectMethods(ctx: WorkbenchContext): Methods<'traceImage' | 'e
     return best;
   }
 
+  /** A checkpoint whose layers the views can show (the report's model), or the reason it is not one. */
+  function viewable(checkpointId: number): Model {
+    const m = model(checkpointId);
+    if (!isInspectable(m)) throw new ApiError(`Checkpoint ${checkpointId} (run ${m.run.id}): ${inspectableError(m)}`);
+    return m;
+  }
+
   const trace = (m: Model, pixels: Uint8Array) => traceImage(m.params, pixels, m.normalization);
 
   return {
     traceImage: ({ checkpointId, image }) => {
-      const m = model(checkpointId);
+      const m = viewable(checkpointId);
       const { pixels, label } = pixelsOf(m.run, image);
       const t = trace(m, pixels);
       const k1 = kernelImages(m.params, 'c1'), k3 = kernelImages(m.params, 'c3');
@@ -136,7 +143,7 @@ export function inspectMethods(ctx: WorkbenchContext): Methods<'traceImage' | 'e
     },
 
     explainUnit: (p) => {
-      const m = model(p.checkpointId);
+      const m = viewable(p.checkpointId);
       const t = trace(m, pixelsOf(m.run, p.image).pixels);
       if (!('unit' in p)) {
         const e = explainConvUnit(m.params, t, p.layer, p.channel, p.y, p.x);
@@ -159,7 +166,7 @@ export function inspectMethods(ctx: WorkbenchContext): Methods<'traceImage' | 'e
     },
 
     topActivating: async ({ checkpointId, layer, unit, k }) => {
-      const m = model(checkpointId);
+      const m = viewable(checkpointId);
       let pending = rankings.get(checkpointId);
       if (!pending) {
         pending = rank(checkpointId, m);
@@ -184,14 +191,15 @@ export function inspectMethods(ctx: WorkbenchContext): Methods<'traceImage' | 'e
       return {
         classNames: classNamesOf(ms[0].run.datasetId), label,
         rows: ms.map((m) => {
-          const t = trace(m, pixels);
+          // Any architecture classifies; the report's model through its trace (the views' numbers).
+          const t = isInspectable(m) ? trace(m, pixels) : classifyPixels(m, pixels);
           return { ...m.ref, predicted: t.predicted, probabilities: Array.from(t.probs) };
         }),
       };
     },
 
     saliency: ({ checkpointId, image, target, versus, score }) => {
-      const m = model(checkpointId);
+      const m = viewable(checkpointId);
       const { pixels, label } = pixelsOf(m.run, image);
       const predicted = trace(m, pixels).predicted;
       const k = target ?? predicted;
@@ -215,7 +223,7 @@ export function inspectMethods(ctx: WorkbenchContext): Methods<'traceImage' | 'e
             run_name: m.run.name, checkpoint_id: String(checkpointId), epoch: String(m.ref.epoch), iteration: String(m.ref.iteration),
             dataset_sha256: d.contentHash, engine_version: ENGINE_VERSION,
           },
-        });
+        }, m.architecture);
       } catch (e) {
         if (e instanceof OnnxExportError) throw new ApiError(`Checkpoint ${checkpointId} (run ${m.run.id}, epoch ${m.ref.epoch}) cannot be exported: ${e.message}`);
         throw e;

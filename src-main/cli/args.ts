@@ -208,6 +208,9 @@ export function helpText(program = 'npm run train --'): string {
     'Presets for a quick check (not part of the report):',
     ...presetsIn('quick').map((p) => `  ${p.id.padEnd(w)}${p.title}: ${p.description}`),
     '',
+    "Improved vs original: the report with its architecture changes undone (40 epochs, all of MNIST):",
+    ...presetsIn('ablation').map((p) => `  ${p.id.padEnd(w)}${p.title}: ${p.description}`),
+    '',
     'Exit codes: 0 done, 1 failure (e.g. unreadable data), 2 bad flags, 130 stopped by Ctrl-C.',
   ];
   return lines.join('\n') + '\n';

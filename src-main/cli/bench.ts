@@ -11,7 +11,7 @@
 // format (bench v1): keys are never renamed or removed, new keys may be appended.
 //   bench   format=1
 //   machine cpu="…" cores=N node=vX load1=…
-//   setup   data=… batch=… reps=… warmup=… ref_reps=… flop_train_per_image=… flop_infer_per_image=…
+//   setup   data=… batch=… reps=… warmup=… ref_reps=… flop_train_per_image=… flop_infer_per_image=… architecture=activation/pooling/c3/output
 //   result  backend=… kind=train|infer batch=… reps=… ms_median=… ms_min=… images_per_s=… gflops=… cpu_ms_median=…
 //   layer   backend=… pass=forward|backward stage=… ms_median=… share=…   (share: % of the step)
 //   epoch   backend=… images=… batch=… wall_s=… train_s=… eval_s=… images_per_s=… cpu_s=… loss=… val_acc=…
@@ -38,6 +38,7 @@ import { maxpoolForward, maxpoolBackward } from '../../src-shared/engine/referen
 import { affineForward, affineBackward } from '../../src-shared/engine/reference/affine';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward } from '../../src-shared/engine/reference/softmax';
 import { view } from '../../src-shared/engine/layout';
+import { architectureOf, isDefaultArchitecture, type Architecture } from '../../src-shared/engine/arch';
 import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
 import { loadMnist } from '../data/mnist';
 
@@ -63,7 +64,11 @@ export interface BenchOptions {
   trainEpochs?: number;
   /** --preset: the configuration of those epochs (default 'report'). */
   preset?: string;
-  /** --set KEY=VALUE: changes to the preset's configuration (--threads only). */
+  /**
+   * --set KEY=VALUE: changes to the preset's configuration (--threads); without --threads the
+   * architecture settings choose the network the steps and the epoch time, and the other
+   * settings change the epoch's configuration.
+   */
   set?: Partial<RunConfig>;
 }
 
@@ -88,7 +93,9 @@ Times LeNet-5 training steps and inference (single-threaded) and prints one reco
   --preset ID      the configuration of those epochs (default report; --threads only):
                    ${PRESETS.map((p) => p.id).join(', ')}
   --set KEY=VALUE  change one setting of that configuration, e.g. --set batchSize=50 --set init=he
-                   (repeatable; run config keys as in the app; --threads only)
+                   (repeatable; run config keys as in the app); without --threads the architecture
+                   settings (activation, pooling, c3Connections, output) choose the network that
+                   the steps and the epoch time, e.g. --set activation=tanh
   --json           one JSON object instead of lines
   --help           this text
 `;
@@ -222,7 +229,7 @@ export interface EpochTiming {
 
 export interface BenchReport {
   machine: { cpu: string; cores: number; node: string; load1: number };
-  setup: { data: string; batch: number; reps: number; warmup: number; refReps: number; flopTrainPerImage: number; flopInferPerImage: number };
+  setup: { data: string; batch: number; reps: number; warmup: number; refReps: number; flopTrainPerImage: number; flopInferPerImage: number; architecture: Architecture };
   results: Timing[];
   layers: LayerTiming[];
   epoch: EpochTiming | null;
@@ -271,7 +278,7 @@ function makeBatch(data: BenchOptions['data'], n: number, dataset: Dataset | nul
 }
 
 function initBackend(b: Backend): void {
-  initParams(b.params, 'he', 0.001, new Prng(1));
+  initParams(b.params, 'he', 0.001, new Prng(1), b.layout);
 }
 
 function timeBackend(b: Backend, x: Float32Array, labels: Uint8Array, n: number, reps: number, warmup: number): Timing[] {
@@ -331,10 +338,10 @@ function referenceStages(params: Float32Array, x: Float32Array, labels: Uint8Arr
   };
 }
 
-/** One epoch of the report's configuration (batch from the options) through the solver on the wasm backend (one thread). */
-function timeEpoch(dataset: Dataset, batch: number): EpochTiming {
-  const config = { ...DEFAULT_CONFIG, epochs: 1, batchSize: batch };
-  const backend = createParallelBackend(Math.max(batch, 200));
+/** One epoch of the default configuration (with --set's changes; batch from the options) through the solver on the wasm backend (one thread). */
+function timeEpoch(dataset: Dataset, batch: number, set: Partial<RunConfig> | undefined): EpochTiming {
+  const config = { ...DEFAULT_CONFIG, ...set, epochs: 1, batchSize: batch };
+  const backend = createParallelBackend(Math.max(batch, 200), { architecture: architectureOf(config) });
   const trainer = createTrainer(config, dataset.train, backend);
   const c0 = cpuMs(), t0 = performance.now();
   for (;;) {
@@ -356,16 +363,17 @@ function timeEpoch(dataset: Dataset, batch: number): EpochTiming {
 export function runBench(o: BenchOptions, log: (line: string) => void = () => {}): BenchReport {
   const dataset = o.data === 'mnist' || o.epoch ? loadMnist() : null;
   const { x, labels } = makeBatch(o.data, o.batch, dataset);
+  const architecture = architectureOf({ ...DEFAULT_CONFIG, ...o.set });
   const report: BenchReport = {
     machine: machineInfo(),
-    setup: { data: o.data, batch: o.batch, reps: o.reps, warmup: o.warmup, refReps: o.refReps, flopTrainPerImage: FLOP_TRAIN, flopInferPerImage: FLOP_INFER },
+    setup: { data: o.data, batch: o.batch, reps: o.reps, warmup: o.warmup, refReps: o.refReps, flopTrainPerImage: FLOP_TRAIN, flopInferPerImage: FLOP_INFER, architecture },
     results: [],
     layers: [],
     epoch: null,
   };
   if (o.backend !== 'reference') {
     log('timing the wasm backend…');
-    const w = createWasmBackend(o.batch);
+    const w = createWasmBackend(o.batch, architecture);
     initBackend(w);
     report.results.push(...timeBackend(w, x, labels, o.batch, o.reps, o.warmup));
     for (let i = 0; i < o.warmup; i++) w.profileStep(x, labels, o.batch);
@@ -374,17 +382,20 @@ export function runBench(o: BenchOptions, log: (line: string) => void = () => {}
   }
   if (o.backend !== 'wasm') {
     log('timing the reference backend…');
-    const r = createReferenceBackend(o.batch);
+    const r = createReferenceBackend(o.batch, { architecture });
     initBackend(r);
     const warm = Math.min(o.warmup, 1);
     report.results.push(...timeBackend(r, x, labels, o.batch, o.refReps, warm));
-    const step = referenceStages(r.params, x, labels, o.batch);
-    for (let i = 0; i < warm; i++) step();
-    report.layers.push(...toLayers(r.name, Array.from({ length: o.refReps }, step)));
+    // The reference's per-layer timing is written for the report's model only.
+    if (isDefaultArchitecture(architecture)) {
+      const step = referenceStages(r.params, x, labels, o.batch);
+      for (let i = 0; i < warm; i++) step();
+      report.layers.push(...toLayers(r.name, Array.from({ length: o.refReps }, step)));
+    }
   }
   if (o.epoch && dataset) {
     log('timing one training epoch (wasm, report configuration)…');
-    report.epoch = timeEpoch(dataset, o.batch);
+    report.epoch = timeEpoch(dataset, o.batch, o.set);
   }
   return report;
 }
@@ -442,7 +453,7 @@ export async function runThreadBench(o: BenchOptions, log: (line: string) => voi
   let first: Float32Array | null = null;
   for (const threads of counts) {
     log(`training ${config.epochs} epoch(s) of ${preset} on ${threads} thread(s)…`);
-    const backend = await createThreadedBackend(Math.max(config.batchSize, 200), threads);
+    const backend = await createThreadedBackend(Math.max(config.batchSize, 200), threads, { architecture: architectureOf(config) });
     try {
       const trainer = createTrainer(config, dataset.train, backend);
       const c0 = cpuMs(), t0 = performance.now();
@@ -507,13 +518,14 @@ function machineInfo(): BenchReport['machine'] {
 }
 
 const fmt = (v: number, digits: number): string => v.toFixed(digits);
+const archTag = (a: Architecture): string => `${a.activation}/${a.pooling}/${a.c3Connections}/${a.output}`;
 
 /** The line-oriented output (format 1). */
 export function formatBench(r: BenchReport): string[] {
   const lines = [
     'bench format=1',
     `machine cpu=${JSON.stringify(r.machine.cpu)} cores=${r.machine.cores} node=${r.machine.node} load1=${r.machine.load1}`,
-    `setup data=${r.setup.data} batch=${r.setup.batch} reps=${r.setup.reps} warmup=${r.setup.warmup} ref_reps=${r.setup.refReps} flop_train_per_image=${r.setup.flopTrainPerImage} flop_infer_per_image=${r.setup.flopInferPerImage}`,
+    `setup data=${r.setup.data} batch=${r.setup.batch} reps=${r.setup.reps} warmup=${r.setup.warmup} ref_reps=${r.setup.refReps} flop_train_per_image=${r.setup.flopTrainPerImage} flop_infer_per_image=${r.setup.flopInferPerImage} architecture=${archTag(r.setup.architecture)}`,
   ];
   for (const t of r.results) {
     lines.push(`result backend=${t.backend} kind=${t.kind} batch=${t.batch} reps=${t.reps} ms_median=${fmt(t.msMedian, 3)} ms_min=${fmt(t.msMin, 3)} images_per_s=${fmt(t.imagesPerS, 0)} gflops=${fmt(t.gflops, 2)} cpu_ms_median=${fmt(t.cpuMsMedian, 3)}`);

@@ -9,6 +9,7 @@
 
 import { availableParallelism } from 'node:os';
 import { trainingCount } from '../../src-shared/engine/split';
+import { describeArchitecture, isDefaultArchitecture } from '../../src-shared/engine/arch';
 import type { DatasetRow, EvaluationDetail, RunRow, RunStatus } from '../../src-shared/contract';
 import { mostConfusedPairs } from '../../src-shared/metrics';
 import { classNamesFor } from '../../src-shared/ui/classes';
@@ -29,6 +30,7 @@ function describeConfig(o: TrainOptions): string {
     `${opt}, lr ${c.learningRate}, ${decay}${c.weightDecay > 0 ? `, L2 λ ${c.weightDecay}` : ''}`,
     `batch ${c.batchSize}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, ${c.sampling} sampling`,
     `init ${c.init}${c.init === 'normal' ? ` (σ ${c.initStd})` : ''}, ${c.normalization}, seed ${c.seed}`,
+    ...(isDefaultArchitecture(c) ? [] : [`architecture: ${describeArchitecture(c)}`]),
   ].join(' · ');
 }
 

@@ -46,7 +46,7 @@ export function validationSet(trainer: Pick<SolverTrainer, 'split'>, train: Imag
 
 export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mode: TestTimeline, now: () => number = () => performance.now()): EpochInsightMaker {
   const sample = trainer.split.trainEval.subarray(0, Math.min(HEALTH_SAMPLE, trainer.split.trainEval.length));
-  const monitor: HealthMonitor = createHealthMonitor(dataset.train, sample, trainer.normalization);
+  const monitor: HealthMonitor = createHealthMonitor(dataset.train, sample, trainer.normalization, trainer.layout);
   const validation = validationSet(trainer, dataset.train);
   // One untimed pass first: the probe's first call pays ~0.2–0.5 s of JIT warm-up, which would
   // otherwise land in the first epoch's record and tilt the 'auto' decision taken on it.

@@ -28,6 +28,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { createParallelBackend, type ParallelBackend, type ShardPool, type SharedKernels } from '../../src-shared/engine/wasm/parallel';
+import type { Architecture } from '../../src-shared/engine/arch';
 import { checkThreads } from '../../src-shared/engine/shards';
 
 const GEN = 0, CLAIM = 1, DONE = 2, FAIL = 3, STOP = 4, MSG_LOCK = 5, MSG_LEN = 6;
@@ -90,6 +91,11 @@ const { workerData, parentPort } = require('node:worker_threads');
 export interface PoolOptions {
   /** Fail run() when no item finished for this long (a thread died mid-item). Default 60,000 ms. */
   stallTimeoutMs?: number;
+}
+
+export interface ThreadedBackendOptions extends PoolOptions {
+  /** The network (src-shared/engine/arch.ts); the report's model when omitted. */
+  architecture?: Architecture;
 }
 
 /** A ParallelBackend on threads; dispose() closes it and waits for its threads to end. */
@@ -231,11 +237,12 @@ class WorkerPool implements ShardPool {
  * at most SHARD_COUNT compute): the caller plus threads − 1 worker threads, started and ready
  * when the promise resolves. One thread starts none.
  */
-export async function createThreadedBackend(maxBatch: number, threads: number, options: PoolOptions = {}): Promise<ThreadedBackend> {
+export async function createThreadedBackend(maxBatch: number, threads: number, options: ThreadedBackendOptions = {}): Promise<ThreadedBackend> {
   checkThreads(threads);
   const made: { pool?: WorkerPool } = {};
   const backend = createParallelBackend(maxBatch, {
     threads,
+    architecture: options.architecture,
     pool: (shared, runLocal) => (made.pool = new WorkerPool(shared, runLocal, options)),
   });
   const started = made.pool;

@@ -5,6 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Backend } from '../../src-shared/engine/backend';
+import { architectureOf, type Architecture } from '../../src-shared/engine/arch';
 import { CHECKPOINT_VERSION } from '../../src-shared/engine/checkpoint';
 import { backendBatch, createBackend, type BackendChoice } from '../../src-shared/engine/select';
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
@@ -25,16 +26,16 @@ function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
  * The backend of a task and what releases it: the data-parallel wasm backend on `threads` threads
  * (its helper threads end on release), or the reference; 'auto' falls back to the reference.
  */
-async function makeBackend(choice: BackendChoice, batchSize: number, threads: number): Promise<{ backend: Backend; release: () => Promise<void> }> {
+async function makeBackend(choice: BackendChoice, batchSize: number, threads: number, architecture: Architecture): Promise<{ backend: Backend; release: () => Promise<void> }> {
   if (choice !== 'reference') {
     try {
-      const backend = await createThreadedBackend(backendBatch(batchSize), threads);
+      const backend = await createThreadedBackend(backendBatch(batchSize), threads, { architecture });
       return { backend, release: () => backend.dispose() };
     } catch (e) {
       if (choice === 'wasm') throw e;
     }
   }
-  return { backend: createBackend('reference', batchSize), release: async () => {} };
+  return { backend: createBackend('reference', batchSize, architecture), release: async () => {} };
 }
 
 function checkpointOf(t: Trainer): CheckpointPayload {
@@ -56,7 +57,7 @@ function postEvaluation(t: Trainer, test: ImageSet): void {
 }
 
 async function train(task: TrainTask): Promise<void> {
-  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads, architectureOf(task.config));
   try {
     trainOn(task, backend);
   } finally {
@@ -134,7 +135,7 @@ function trainOn(task: TrainTask, backend: Backend): void {
 }
 
 async function evaluate(task: EvaluateTask): Promise<void> {
-  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads);
+  const { backend, release } = await makeBackend(task.backend, task.config.batchSize, task.threads, architectureOf(task.config));
   try {
     const dataset = loadDatasetFrom(task.dataset.source);
     const trainer = restoreTrainer(task.checkpoint, dataset.train, backend);

@@ -5,22 +5,25 @@
 // composing the step from trainStep, L2 and an optimiser.
 
 import type { StepConfig, TrainingStep } from './step';
+import type { ParamLayout } from './layout';
 
 export interface Backend {
   readonly name: string;
   /** Largest n a call accepts (buffers are preallocated for it; no allocation per step). */
   readonly maxBatch: number;
-  /** All parameters, laid out as engine/layout PARAM_TABLE. Written by init and optimisers. */
+  /** The network it computes: its architecture and parameter layout (engine/layout layoutFor). */
+  readonly layout: ParamLayout;
+  /** All parameters, laid out as `layout`. Written by init and optimisers. */
   readonly params: Float32Array;
   /** Gradients, same layout. trainStep ADDS into it; only the optimiser step zeroes it. */
   readonly grads: Float32Array;
   /**
    * Forward + backward on a batch. x is (n, 1, 32, 32) float32, already padded and normalised;
-   * labels are n class indices. Returns the mean softmax cross-entropy over the batch and adds
-   * d(mean loss)/d(params) into grads.
+   * labels are n class indices. Returns the mean loss over the batch (softmax cross-entropy, or
+   * the RBF output's loss) and adds d(mean loss)/d(params) into grads.
    */
   trainStep(x: Float32Array, labels: Uint8Array, n: number): number;
-  /** Forward only: writes the softmax probabilities (n, 10) into probs. */
+  /** Forward only: writes the class probabilities (n, 10) into probs. */
   predict(x: Float32Array, n: number, probs: Float32Array): void;
   /**
    * Optional: the backend's own whole step (batch assembly, forward, backward, L2, optimiser) for

@@ -11,9 +11,17 @@
 //
 // The reader refuses wrong magic, unknown versions (with a hint), truncated or over-long data,
 // a corrupt header and a checksum mismatch, each with a clear message.
+//
+// Versions (the container is the same; what the header must hold grew):
+//   1  the report's LeNet-5 only: the header has no architecture
+//   2  the header records the network's architecture (engine/arch.ts), and the parameter buffer
+//      has that architecture's layout (engine/layout.ts layoutFor); solver.ts reads both versions,
+//      a version-1 checkpoint as the report's model
 
 export const CHECKPOINT_MAGIC = 'LENET5CK';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** Every version this engine reads. */
+export const READABLE_CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 const PREFIX = 16;
 
 export type BufferType = 'f32' | 'u32';
@@ -80,10 +88,10 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) {
+  if (!READABLE_CHECKPOINT_VERSIONS.includes(version)) {
     throw new Error(version > CHECKPOINT_VERSION
-      ? `Checkpoint format version ${version} is newer than this engine reads (version ${CHECKPOINT_VERSION}): update LeNet Workbench to load it.`
-      : `Unknown checkpoint format version ${version} (this engine reads version ${CHECKPOINT_VERSION}).`);
+      ? `Checkpoint format version ${version} is newer than this engine reads (versions ${READABLE_CHECKPOINT_VERSIONS.join(' and ')}): update LeNet Workbench to load it.`
+      : `Unknown checkpoint format version ${version} (this engine reads versions ${READABLE_CHECKPOINT_VERSIONS.join(' and ')}); the file may be damaged or come from another program.`);
   }
   const hlen = dv.getUint32(12, true);
   if (hlen % 4 !== 0) throw new Error(`Corrupt checkpoint: header length ${hlen} is not a multiple of 4.`);

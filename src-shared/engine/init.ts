@@ -4,8 +4,15 @@
 //   xavier:    weights ~ N(0, 2 / (fan_in + fan_out))     (Glorot & Bengio 2010, normal form)
 // Fans follow PyTorch: a conv weight (F, C, K, K) has fan_in = C·K·K and fan_out = F·K·K;
 // an affine weight (out, in) has fan_in = in and fan_out = out.
+//
+// Architecture variants (engine/arch.ts): subsampling's coefficients start at 1 (the layer starts
+// as a plain average followed by the activation) and draw nothing; LeCun's C3 table draws every
+// C3 weight as the full C3 does and then zeroes the unconnected kernels, and its fans count the
+// connected maps only (a C3 map reading 3 maps has fan_in 75). So for a given seed, every tensor
+// that two architectures share starts from the same random numbers.
 
-import { PARAM_TABLE, PARAM_COUNT, type ParamEntry } from './layout';
+import { DEFAULT_LAYOUT, type ParamEntry, type ParamLayout } from './layout';
+import { c3Mask } from './arch';
 import type { Prng } from './prng';
 
 export type InitScheme = 'normal' | 'he' | 'xavier';
@@ -16,28 +23,57 @@ export function fans(e: ParamEntry): { fanIn: number; fanOut: number } {
   return { fanIn: e.shape[1] * receptive, fanOut: e.shape[0] * receptive };
 }
 
-/** The standard deviation a scheme gives one weight tensor. */
-export function initStd(e: ParamEntry, scheme: InitScheme, sigma: number): number {
+/** The standard deviation a scheme gives a weight with these fans. */
+function stdFor(scheme: InitScheme, sigma: number, f: { fanIn: number; fanOut: number }): number {
   switch (scheme) {
     case 'normal':
       return sigma;
     case 'he':
-      return Math.sqrt(2 / fans(e).fanIn);
-    case 'xavier': {
-      const f = fans(e);
+      return Math.sqrt(2 / f.fanIn);
+    case 'xavier':
       return Math.sqrt(2 / (f.fanIn + f.fanOut));
-    }
   }
 }
 
-/** Fills params (engine/layout order) in place: weights from N(0, std²) in table order, biases 0. */
-export function initParams(params: Float32Array, scheme: InitScheme, sigma: number, rng: Prng): void {
-  if (params.length !== PARAM_COUNT) throw new Error(`initParams: expected ${PARAM_COUNT} parameters (got ${params.length}).`);
+/** The standard deviation a scheme gives one (fully connected) weight tensor. */
+export function initStd(e: ParamEntry, scheme: InitScheme, sigma: number): number {
+  return stdFor(scheme, sigma, scheme === 'normal' ? { fanIn: 0, fanOut: 0 } : fans(e));
+}
+
+/**
+ * Fills params (the layout's order) in place: weights from N(0, std²) in table order, biases 0,
+ * coefficients 1; with LeCun's C3 table the unconnected C3 kernels 0.
+ */
+export function initParams(params: Float32Array, scheme: InitScheme, sigma: number, rng: Prng, layout: ParamLayout = DEFAULT_LAYOUT): void {
+  if (params.length !== layout.count) throw new Error(`initParams: expected ${layout.count} parameters (got ${params.length}).`);
   if (scheme !== 'normal' && scheme !== 'he' && scheme !== 'xavier') throw new Error(`Unknown init scheme "${String(scheme)}" (normal, he or xavier).`);
   if (!(Number.isFinite(sigma) && sigma > 0)) throw new Error(`initParams: sigma must be a positive number (got ${sigma}).`);
-  for (const e of PARAM_TABLE) {
-    const isBias = e.shape.length === 1;
-    const std = isBias ? 0 : initStd(e, scheme, sigma);
-    for (let i = 0; i < e.size; i++) params[e.offset + i] = isBias ? 0 : rng.normal() * std;
+  const mask = layout.architecture.c3Connections === 'lecun' ? c3Mask(layout.architecture) : null;
+  for (const e of layout.table) {
+    if (e.kind !== 'weight') {
+      params.fill(e.kind === 'coefficient' ? 1 : 0, e.offset, e.offset + e.size);
+      continue;
+    }
+    if (mask && e.name === 'c3.w') {
+      initMaskedC3(params.subarray(e.offset, e.offset + e.size), mask, scheme, sigma, rng);
+      continue;
+    }
+    const std = initStd(e, scheme, sigma);
+    for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.normal() * std;
+  }
+}
+
+/** C3 (16, 6, 5, 5) under a connection mask (16 × 6): the full tensor's draws, unconnected kernels 0. */
+function initMaskedC3(w: Float32Array, mask: Uint8Array, scheme: InitScheme, sigma: number, rng: Prng): void {
+  const inputs = (f: number): number => mask.subarray(f * 6, f * 6 + 6).reduce((s, v) => s + v, 0);
+  const outputs = (c: number): number => { let s = 0; for (let f = 0; f < 16; f++) s += mask[f * 6 + c]; return s; };
+  for (let f = 0; f < 16; f++) {
+    for (let c = 0; c < 6; c++) {
+      const std = stdFor(scheme, sigma, { fanIn: inputs(f) * 25, fanOut: outputs(c) * 25 });
+      for (let k = 0; k < 25; k++) {
+        const v = rng.normal() * std;
+        w[(f * 6 + c) * 25 + k] = mask[f * 6 + c] ? v : 0;
+      }
+    }
   }
 }

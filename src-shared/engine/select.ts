@@ -1,6 +1,7 @@
 // Which backend computes a run: one rule for the run worker, the CLI and the benchmark.
 
 import type { Backend } from './backend';
+import { DEFAULT_ARCHITECTURE, type Architecture } from './arch';
 import { createReferenceBackend } from './reference/lenet';
 import { createParallelBackend } from './wasm/parallel';
 
@@ -17,17 +18,18 @@ export function backendBatch(batchSize: number): number {
 }
 
 /**
- * A backend whose buffers take a run's batches (backendBatch). 'wasm' is the data-parallel
- * backend on one thread (the same bits as on any number: engine/shards.ts; more threads need a
- * host's pool, src-main/runs/pool.ts). 'auto' falls back to the reference.
+ * A backend for the architecture (the report's model by default) whose buffers take a run's
+ * batches (backendBatch). 'wasm' is the data-parallel backend on one thread (the same bits as on
+ * any number: engine/shards.ts; more threads need a host's pool, src-main/runs/pool.ts). 'auto'
+ * falls back to the reference.
  */
-export function createBackend(choice: BackendChoice, batchSize: number): Backend {
+export function createBackend(choice: BackendChoice, batchSize: number, architecture: Architecture = DEFAULT_ARCHITECTURE): Backend {
   const maxBatch = backendBatch(batchSize);
-  if (choice === 'reference') return createReferenceBackend(maxBatch);
-  if (choice === 'wasm') return createParallelBackend(maxBatch);
+  if (choice === 'reference') return createReferenceBackend(maxBatch, { architecture });
+  if (choice === 'wasm') return createParallelBackend(maxBatch, { architecture });
   try {
-    return createParallelBackend(maxBatch);
+    return createParallelBackend(maxBatch, { architecture });
   } catch {
-    return createReferenceBackend(maxBatch);
+    return createReferenceBackend(maxBatch, { architecture });
   }
 }

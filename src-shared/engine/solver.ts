@@ -21,11 +21,16 @@
 //
 // The step itself (batch assembly, forward, backward, L2, optimiser) is the backend's own when it
 // has one (Backend.createStep), else composed from the pieces (engine/step.ts composedStep).
+//
+// Architecture (engine/arch.ts): a run's config names its network, the backend must have been
+// built for that network (createTrainer and restoreTrainer refuse another, naming both), and a
+// checkpoint records it (format version 2; a version-1 checkpoint is the report's model).
 
 import type { Backend } from './backend';
 import type { EpochMetrics, Evaluation, ImageSet, IterationInfo, TrainConfig, Trainer } from './types';
 import { Prng } from './prng';
-import { PARAM_COUNT, NUM_CLASSES } from './layout';
+import { NUM_CLASSES, layoutFor, type ParamLayout } from './layout';
+import { architectureOf, checkArchitecture, describeArchitecture, sameArchitecture, DEFAULT_ARCHITECTURE, type Architecture } from './arch';
 import { initParams } from './init';
 import { normStats, type NormStats } from './batch';
 import { composedStep, type BatchRef, type TrainingStep } from './step';
@@ -58,6 +63,8 @@ export interface SolverTrainer extends Trainer {
   /** How the training set is divided (training count, validation range, train-eval sample). */
   readonly split: Readonly<Split>;
   readonly backend: Backend;
+  /** The network's parameter layout (its architecture is the config's). */
+  readonly layout: ParamLayout;
 }
 
 interface State {
@@ -92,6 +99,7 @@ class SolverImpl implements SolverTrainer {
   readonly split: Split;
   readonly normalization: NormStats;
   readonly backend: Backend;
+  readonly layout: ParamLayout;
   private readonly train: ImageSet;
   private readonly trainPrint: string;
   private readonly runner: TrainingStep;
@@ -106,8 +114,11 @@ class SolverImpl implements SolverTrainer {
     this.config = config;
     this.train = train;
     this.backend = backend;
-    if (!backend || !(backend.params instanceof Float32Array) || backend.params.length !== PARAM_COUNT || !(backend.grads instanceof Float32Array) || backend.grads.length !== PARAM_COUNT) {
-      throw new Error(`The backend must hold ${PARAM_COUNT} parameters and gradients (engine/layout).`);
+    this.layout = layoutFor(config);
+    checkBackendArchitecture(backend, config, 'This run');
+    const count = this.layout.count;
+    if (!(backend.params instanceof Float32Array) || backend.params.length !== count || !(backend.grads instanceof Float32Array) || backend.grads.length !== count) {
+      throw new Error(`The backend must hold ${count} parameters and gradients (engine/layout).`);
     }
     if (config.batchSize > backend.maxBatch) throw new Error(`batchSize (${config.batchSize}) exceeds the backend's maxBatch (${backend.maxBatch}).`);
     this.split = splitTrainSet(config, train);
@@ -131,7 +142,7 @@ class SolverImpl implements SolverTrainer {
 
   /** Fresh run: initialise the parameters from the seed. */
   initialise(): void {
-    initParams(this.backend.params, this.config.init, this.config.initStd, new Prng(this.config.seed, STREAM.init));
+    initParams(this.backend.params, this.config.init, this.config.initStd, new Prng(this.config.seed, STREAM.init), this.layout);
     this.backend.grads.fill(0);
   }
 
@@ -232,6 +243,7 @@ class SolverImpl implements SolverTrainer {
     const header = {
       kind: 'lenet5-trainer',
       engineVersion: ENGINE_VERSION,
+      architecture: architectureOf(this.config),
       config: this.config,
       train: { count: this.train.count, fingerprint: this.trainPrint },
       epoch: s.epoch,
@@ -273,12 +285,13 @@ class SolverImpl implements SolverTrainer {
       if (!(b instanceof Float32Array) || b.length !== length) throw new Error(`Corrupt checkpoint: buffer "${name}" must hold ${length} float32 values.`);
       return b;
     };
-    const params = f32('params', PARAM_COUNT);
+    const count = this.layout.count;
+    const params = f32('params', count);
 
     const o = h.optimizer as { name?: unknown; t?: unknown } | null;
     if (!o || typeof o !== 'object' || o.name !== this.config.optimizer) throw new Error(`Corrupt checkpoint: its optimizer state is not for "${this.config.optimizer}".`);
     if (typeof o.t !== 'number' || !Number.isInteger(o.t) || o.t !== iteration) throw new Error(`Corrupt checkpoint: optimizer step count ${JSON.stringify(o.t)} does not match iteration ${iteration}.`);
-    const optBuffers = this.config.optimizer === 'adam' ? [f32('adam.m', PARAM_COUNT), f32('adam.v', PARAM_COUNT)] : this.config.momentum > 0 ? [f32('sgd.velocity', PARAM_COUNT)] : [];
+    const optBuffers = this.config.optimizer === 'adam' ? [f32('adam.m', count), f32('adam.v', count)] : this.config.momentum > 0 ? [f32('sgd.velocity', count)] : [];
 
     let perm: Uint32Array | null = null;
     if (this.config.sampling === 'shuffle') {
@@ -314,6 +327,18 @@ function argmax(p: Float32Array, at: number): number {
   return k;
 }
 
+/**
+ * Refuses a backend built for another network than the config's, naming both (a resumed or
+ * evaluated checkpoint must run on the architecture it was trained with).
+ */
+function checkBackendArchitecture(backend: Backend, want: Architecture, what: string): void {
+  const have = backend?.layout?.architecture;
+  if (!have) throw new Error('The backend does not say which network it computes (engine/backend.ts Backend.layout).');
+  if (!sameArchitecture(have, want)) {
+    throw new Error(`${what} is a LeNet-5 with ${describeArchitecture(want)}, but the backend was built for ${describeArchitecture(have)}. Train, resume or evaluate it with the architecture settings it was made with.`);
+  }
+}
+
 /** A fresh run: checks the config and the set, initialises the backend's parameters from the seed. */
 export function createTrainer(config: TrainConfig, train: ImageSet, backend: Backend, options: TrainerOptions = {}): SolverTrainer {
   const cfg = checkTrainConfig(config);
@@ -323,13 +348,14 @@ export function createTrainer(config: TrainConfig, train: ImageSet, backend: Bac
   return t;
 }
 
-/**
- * Continues a run from checkpoint() bytes on the same training set: refuses wrong magic, unknown
- * versions, truncated or corrupt data and a different training set, each with a clear message,
- * before touching the backend.
- */
-export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend: Backend, options: TrainerOptions = {}): SolverTrainer {
-  const { header: h, buffers } = decodeCheckpoint(checkpoint);
+/** What a checkpoint's header says about its network and data, checked (restoreTrainer, checkpointModel). */
+interface CheckpointIdentity {
+  config: TrainConfig;
+  architecture: Architecture;
+  normalization: NormStats;
+}
+
+function readIdentity(version: number, h: Record<string, unknown>): CheckpointIdentity {
   if (h.kind !== 'lenet5-trainer') throw new Error('This checkpoint is not a LeNet-5 trainer checkpoint.');
   let cfg: TrainConfig;
   try {
@@ -337,12 +363,16 @@ export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend:
   } catch (e) {
     throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
   }
-  checkImageSet(train, 'training');
-  const ti = h.train as { count?: unknown; fingerprint?: unknown } | null;
-  if (!ti || typeof ti !== 'object' || typeof ti.count !== 'number' || typeof ti.fingerprint !== 'string') throw new Error('Corrupt checkpoint: the training-set identity is missing.');
-  if (ti.count !== train.count) throw new Error(`This checkpoint was made with a training set of ${ti.count} images; the one given has ${train.count}.`);
-  const print = fingerprint(train);
-  if (ti.fingerprint !== print) throw new Error(`This checkpoint was made with a different training set of the same size (fingerprint ${ti.fingerprint}, this set ${print}).`);
+  // Version 1 predates the switches: the report's model (checkTrainConfig read its config so).
+  let architecture: Architecture = { ...DEFAULT_ARCHITECTURE };
+  if (version >= 2) {
+    try {
+      architecture = checkArchitecture(h.architecture);
+    } catch (e) {
+      throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
+    }
+  }
+  if (!sameArchitecture(architecture, cfg)) throw new Error(`Corrupt checkpoint: its architecture (${describeArchitecture(architecture)}) is not its config's (${describeArchitecture(cfg)}).`);
   const nh = h.normalization as Partial<NormStats> | null;
   if (!nh || nh.mode !== cfg.normalization || typeof nh.mean !== 'number' || !Number.isFinite(nh.mean) || typeof nh.std !== 'number' || !(nh.std > 0) || !Number.isFinite(nh.std)) {
     throw new Error('Corrupt checkpoint: the normalisation statistics are missing or invalid.');
@@ -351,7 +381,50 @@ export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend:
   if ((nh.mode === 'center') !== Array.isArray(mi) || (Array.isArray(mi) && (mi.length !== 784 || !mi.every((v) => typeof v === 'number' && Number.isFinite(v))))) {
     throw new Error('Corrupt checkpoint: the mean image of the normalisation is missing or invalid.');
   }
-  const t = new SolverImpl(cfg, train, backend, options, { mode: nh.mode, mean: nh.mean, std: nh.std, ...(mi ? { meanImage: mi } : {}) }, print);
+  return { config: cfg, architecture, normalization: { mode: nh.mode, mean: nh.mean, std: nh.std, ...(mi ? { meanImage: mi } : {}) } };
+}
+
+/**
+ * Continues a run from checkpoint() bytes on the same training set: refuses wrong magic, unknown
+ * versions, truncated or corrupt data, a different training set and a backend built for another
+ * architecture, each with a clear message, before touching the backend.
+ */
+export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend: Backend, options: TrainerOptions = {}): SolverTrainer {
+  const { version, header: h, buffers } = decodeCheckpoint(checkpoint);
+  const { config: cfg, architecture, normalization } = readIdentity(version, h);
+  checkBackendArchitecture(backend, architecture, 'This checkpoint');
+  checkImageSet(train, 'training');
+  const ti = h.train as { count?: unknown; fingerprint?: unknown } | null;
+  if (!ti || typeof ti !== 'object' || typeof ti.count !== 'number' || typeof ti.fingerprint !== 'string') throw new Error('Corrupt checkpoint: the training-set identity is missing.');
+  if (ti.count !== train.count) throw new Error(`This checkpoint was made with a training set of ${ti.count} images; the one given has ${train.count}.`);
+  const print = fingerprint(train);
+  if (ti.fingerprint !== print) throw new Error(`This checkpoint was made with a different training set of the same size (fingerprint ${ti.fingerprint}, this set ${print}).`);
+  const t = new SolverImpl(cfg, train, backend, options, normalization, print);
   t.load(h, buffers);
   return t;
+}
+
+/** The model inside a checkpoint, for exports and views that need no trainer. */
+export interface CheckpointModel {
+  architecture: Architecture;
+  layout: ParamLayout;
+  /** The parameters, in `layout`. */
+  params: Float32Array;
+  normalization: NormStats;
+  epoch: number;
+  iteration: number;
+}
+
+/** Reads a checkpoint's network (architecture, parameters, input normalisation); refuses what restoreTrainer refuses about them. */
+export function checkpointModel(checkpoint: Uint8Array): CheckpointModel {
+  const { version, header: h, buffers } = decodeCheckpoint(checkpoint);
+  const { architecture, normalization } = readIdentity(version, h);
+  const layout = layoutFor(architecture);
+  const params = buffers.get('params');
+  if (!(params instanceof Float32Array) || params.length !== layout.count) throw new Error(`Corrupt checkpoint: buffer "params" must hold ${layout.count} float32 values.`);
+  const whole = (v: unknown, what: string): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`Corrupt checkpoint: ${what} must be a whole number.`);
+    return v;
+  };
+  return { architecture, layout, params, normalization, epoch: whole(h.epoch, 'epoch'), iteration: whole(h.iteration, 'iteration') };
 }

@@ -12,7 +12,6 @@ import type { ImageSet } from './types';
 import { BatchWriter, type NormStats } from './batch';
 import { addL2 } from './regularize';
 import { createOptimizer, type OptimizerConfig, type OptimizerState } from './optim';
-import { PARAM_COUNT } from './layout';
 
 /** Images set[indices[start + i]] for i < n, or set[start + i] when indices is null. */
 export interface BatchRef {
@@ -53,14 +52,14 @@ export function fillWriter(writer: BatchWriter, b: BatchRef): void {
 
 /** The reference step on any backend: BatchWriter → trainStep → addL2 → optimiser. */
 export function composedStep(backend: Backend, cfg: StepConfig): TrainingStep {
-  const optimizer = createOptimizer(PARAM_COUNT, cfg);
+  const optimizer = createOptimizer(backend.layout.count, cfg);
   const writer = new BatchWriter(backend.maxBatch, cfg.normalization);
   return {
     train(b, lr, lambda = cfg.weightDecay) {
       fillWriter(writer, b);
       const dataLoss = backend.trainStep(writer.x, writer.labels, b.n);
       // With L2 regularisation the iteration loss is data + ½λ‖W‖², as the report's code reports it.
-      const loss = lambda > 0 ? dataLoss + addL2(backend.params, backend.grads, lambda) : dataLoss;
+      const loss = lambda > 0 ? dataLoss + addL2(backend.params, backend.grads, lambda, backend.layout) : dataLoss;
       optimizer.step(backend.params, backend.grads, lr);
       return loss;
     },

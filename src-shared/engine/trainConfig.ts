@@ -2,6 +2,7 @@
 // the engine imports nothing but itself, so this mirrors src-shared/config's field table).
 
 import type { TrainConfig } from './types';
+import { ACTIVATIONS, C3_CONNECTIONS, DEFAULT_ARCHITECTURE, OUTPUTS, POOLINGS } from './arch';
 
 type Spec = { kind: 'int'; min: number; max: number } | { kind: 'num'; min: number; max: number; minExclusive?: boolean } | { kind: 'enum'; values: readonly string[] };
 
@@ -27,6 +28,10 @@ const SPECS: Record<keyof TrainConfig, Spec> = {
   trainEvalSize: { kind: 'int', min: 1, max: 1_000_000 },
   trainSubset: { kind: 'int', min: 0, max: 1_000_000 },
   checkpointEvery: { kind: 'int', min: 1, max: 1000 },
+  activation: { kind: 'enum', values: ACTIVATIONS },
+  pooling: { kind: 'enum', values: POOLINGS },
+  c3Connections: { kind: 'enum', values: C3_CONNECTIONS },
+  output: { kind: 'enum', values: OUTPUTS },
 };
 
 export const TRAIN_CONFIG_KEYS = Object.keys(SPECS) as (keyof TrainConfig)[];
@@ -37,8 +42,10 @@ export const TRAIN_CONFIG_KEYS = Object.keys(SPECS) as (keyof TrainConfig)[];
  */
 export function checkTrainConfig(input: unknown): TrainConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('The training config must be an object.');
-  // Checkpoints written before weightDecay / weightDecayStart existed had none: read a missing value as 0.
-  const obj: Record<string, unknown> = { weightDecay: 0, weightDecayStart: 0, ...(input as Record<string, unknown>) };
+  // Checkpoints written before weightDecay, weightDecayStart or the architecture switches existed
+  // had none: read a missing value as what those runs trained with (no L2, from the first
+  // iteration; the report's model).
+  const obj: Record<string, unknown> = { weightDecay: 0, weightDecayStart: 0, ...DEFAULT_ARCHITECTURE, ...(input as Record<string, unknown>) };
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const key of TRAIN_CONFIG_KEYS) {

@@ -2,7 +2,10 @@
 // (The engine imports nothing but itself, so its config type mirrors src-shared/config's
 // RunConfig structurally; a RunConfig is assignable to TrainConfig.)
 
-export interface TrainConfig {
+import type { Architecture } from './arch';
+
+/** A run's training settings, the architecture switches (engine/arch.ts) included. */
+export interface TrainConfig extends Architecture {
   seed: number;
   epochs: number;
   batchSize: number;

@@ -38,6 +38,15 @@ describe('train flags', () => {
     expect(kebab('trainEvalSize')).toBe('train-eval-size');
   });
 
+  it('the architecture switches are flags like the others; bad values get the shared message', () => {
+    const o = ok(parseTrainArgs(['--activation', 'tanh', '--pooling=subsampling', '--c3-connections', 'lecun', '--output', 'rbf']));
+    expect(o.config).toMatchObject({ activation: 'tanh', pooling: 'subsampling', c3Connections: 'lecun', output: 'rbf' });
+    expect(ok(parseTrainArgs(['--preset', 'report', '--output', 'rbf'])).config).toEqual(presetConfig('ablation-rbf'));
+    expect(err(parseTrainArgs(['--pooling', 'median']))).toBe('--pooling: Pooling must be one of max, average, subsampling (got "median").');
+    expect(helpText()).toMatch(/--c3-connections .*C3 connections/);
+    expect(helpText()).toMatch(/lenet1998 +LeNet-5 as in 1998/);
+  });
+
   it('accepts --flag=value and exponent notation', () => {
     const o = ok(parseTrainArgs(['--learning-rate=5e-4', '--batch-size', '100', '--optimizer=sgd', '--momentum', '.9']));
     expect(o.config.learningRate).toBe(5e-4);

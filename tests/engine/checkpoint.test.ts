@@ -94,7 +94,7 @@ describe('bad checkpoints are refused with a clear message, touching nothing', (
     refuse(m, /wrong magic number/);
     const resign = (b: Uint8Array) => { new DataView(b.buffer).setUint32(b.length - 4, crc32(b, b.length - 4), true); return b; };
     const v2 = good.slice(); new DataView(v2.buffer).setUint32(8, CHECKPOINT_VERSION + 1, true);
-    refuse(resign(v2), /version 2 is newer than this engine reads \(version 1\): update LeNet Workbench/);
+    refuse(resign(v2), /version 3 is newer than this engine reads \(versions 1 and 2\): update LeNet Workbench/);
     const v0 = good.slice(); new DataView(v0.buffer).setUint32(8, 0, true);
     refuse(v0, /Unknown checkpoint format version 0/);
     const long = new Uint8Array(good.length + 3); long.set(good);

@@ -46,6 +46,7 @@ export function allIndices(n: number): number[] {
 
 import type { ImageSet, TrainConfig } from '../../src-shared/engine/types';
 import { loadMnist } from '../../src-main/data/mnist';
+import { ACTIVATIONS, C3_CONNECTIONS, OUTPUTS, POOLINGS, type Architecture } from '../../src-shared/engine/arch';
 
 /** Images [start, start + count) of a set, sharing its memory. */
 export function sliceSet(set: ImageSet, start: number, count: number): ImageSet {
@@ -67,7 +68,8 @@ export function smallConfig(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
     seed: 7, epochs: 2, batchSize: 8, optimizer: 'adam', learningRate: 1e-3, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, weightDecayStart: 0,
     decayStart: 1, decayFactor: 0.5, sampling: 'sequential', init: 'he', initStd: 0.001, normalization: 'standardize',
-    validationSize: 10, trainEvalSize: 20, trainSubset: 0, checkpointEvery: 1, ...over,
+    validationSize: 10, trainEvalSize: 20, trainSubset: 0, checkpointEvery: 1,
+    activation: 'relu', pooling: 'max', c3Connections: 'full', output: 'softmax', ...over,
   };
 }
 
@@ -80,3 +82,6 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, wha
     if (a[i] !== b[i]) throw new Error(`${what}: first difference at index ${i}: ${actual[i]} vs ${expected[i]}`);
   }
 }
+
+/** Every architecture (engine/arch.ts): 3 activations × 3 poolings × 2 C3 tables × 2 outputs. */
+export const ALL_ARCHITECTURES: Architecture[] = ACTIVATIONS.flatMap((activation) => POOLINGS.flatMap((pooling) => C3_CONNECTIONS.flatMap((c3Connections) => OUTPUTS.map((output) => ({ activation, pooling, c3Connections, output })))));

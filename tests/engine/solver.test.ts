@@ -5,7 +5,7 @@ import { createTrainer } from '../../src-shared/engine/solver';
 import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { learningRateAt } from '../../src-shared/engine/schedule';
 import { learningRateAt as configLearningRateAt, DEFAULT_CONFIG } from '../../src-shared/config';
-import { PARAM_COUNT } from '../../src-shared/engine/layout';
+import { DEFAULT_LAYOUT, PARAM_COUNT } from '../../src-shared/engine/layout';
 import type { Backend } from '../../src-shared/engine/backend';
 import type { ImageSet, TrainConfig } from '../../src-shared/engine/types';
 import { expectSameBits, mnistTest, mnistTrain, smallConfig } from './helpers';
@@ -22,7 +22,7 @@ function idSet(count: number): ImageSet {
 function recordingBackend(maxBatch: number): Backend & { batches: number[][] } {
   const batches: number[][] = [];
   return {
-    name: 'recording', maxBatch, params: new Float32Array(PARAM_COUNT), grads: new Float32Array(PARAM_COUNT), batches,
+    name: 'recording', maxBatch, layout: DEFAULT_LAYOUT, params: new Float32Array(PARAM_COUNT), grads: new Float32Array(PARAM_COUNT), batches,
     trainStep(x, _labels, n) {
       const ids: number[] = [];
       for (let i = 0; i < n; i++) ids.push(Math.round(x[i * 1024 + 2 * 32 + 2] * 255));

@@ -7,6 +7,7 @@ import { createThreadedBackend, type ThreadedBackend } from '../../src-main/runs
 import { createTrainer, restoreTrainer } from '../../src-shared/engine/solver';
 import { decodeCheckpoint } from '../../src-shared/engine/checkpoint';
 import type { IterationInfo, TrainConfig } from '../../src-shared/engine/types';
+import { LENET1998_ARCHITECTURE, type Architecture } from '../../src-shared/engine/arch';
 import { expectSameBits, mnistTest, mnistTrain, smallConfig } from './helpers';
 
 const set = mnistTrain(400);
@@ -19,8 +20,8 @@ const cfg: TrainConfig = smallConfig({
 });
 
 const open: ThreadedBackend[] = [];
-async function backend(threads: number): Promise<ThreadedBackend> {
-  const b = await createThreadedBackend(64, threads);
+async function backend(threads: number, architecture?: Architecture): Promise<ThreadedBackend> {
+  const b = await createThreadedBackend(64, threads, { architecture });
   open.push(b);
   return b;
 }
@@ -75,6 +76,21 @@ describe('the thread count never changes a bit', () => {
       expectSameBits(resumed.params, whole.params, `resumed on ${threads} threads`);
       expectSameCheckpoint(resumed.checkpoint(), whole.checkpoint(), `resumed on ${threads} threads`);
     }
+  });
+
+  it('LeCun\'s 1998 network (every switch original: its own kernels and layout) on 1 and 3 threads, and resumed on 2', async () => {
+    const c = { ...cfg, ...LENET1998_ARCHITECTURE, epochs: 2 };
+    const one = createTrainer(c, set, await backend(1, LENET1998_ARCHITECTURE));
+    while (one.iteration < 7) one.step();
+    const saved = one.checkpoint();
+    while (!one.done) one.step();
+    const three = createTrainer(c, set, await backend(3, LENET1998_ARCHITECTURE));
+    while (!three.done) three.step();
+    expectSameBits(three.params, one.params, 'LeNet-1998 params on 3 threads');
+    const resumed = restoreTrainer(saved, set, await backend(2, LENET1998_ARCHITECTURE));
+    while (!resumed.done) resumed.step();
+    expectSameBits(resumed.params, one.params, 'LeNet-1998 resumed on 2 threads');
+    expectSameBits(resumed.evaluate(test).probabilities, one.evaluate(test).probabilities, 'LeNet-1998 test probabilities');
   });
 });
 

@@ -88,6 +88,21 @@ describe('bench run', () => {
   });
 });
 
+describe('bench --set: the architecture of the timed network', () => {
+  it('--set activation=tanh … times that network (the setup line names it); the reference has no per-layer stages then', () => {
+    const p = parseBenchArgs(['--backend', 'both', '--no-epoch', '--data', 'synthetic', '--set', 'activation=tanh', '--set', 'pooling=subsampling', '--set', 'output=rbf']);
+    expect(p).toMatchObject({ kind: 'run', options: { set: { activation: 'tanh', pooling: 'subsampling', output: 'rbf' } } });
+    if (p.kind !== 'run') return;
+    const r = runBench({ ...p.options, batch: 4, reps: 2, warmup: 1, refReps: 1 });
+    expect(r.setup.architecture).toEqual({ activation: 'tanh', pooling: 'subsampling', c3Connections: 'full', output: 'rbf' });
+    expect(r.results.map((t) => `${t.backend} ${t.kind}`)).toEqual(['wasm-simd train', 'wasm-simd infer', 'reference train', 'reference infer']);
+    expect(r.layers.filter((l) => l.backend === 'wasm-simd')).toHaveLength(12);
+    expect(r.layers.filter((l) => l.backend === 'reference')).toHaveLength(0);
+    expect(formatBench(r)[2]).toMatch(/ architecture=tanh\/subsampling\/full\/rbf$/);
+    expect(parseBenchArgs(['--set', 'pooling=median'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/Pooling must be one of max, average, subsampling/) });
+  });
+});
+
 describe('bench --threads', () => {
   it('reads thread lists, epochs, a preset and config changes', () => {
     const p = parseBenchArgs(['--threads', '1,2', '--train-epochs=3', '--preset', 'report-batch50', '--set', 'init=he', '--set=learningRate=0.002']);
@@ -106,7 +121,7 @@ describe('bench --threads', () => {
       [['--threads'], /--threads needs a list of thread counts/],
       [['--train-epochs', '0'], /--train-epochs must be a whole number between 1 and 100/],
       [['--train-epochs', '101'], /--train-epochs must be a whole number between 1 and 100/],
-      [['--preset', 'fast'], /--preset must be one of report, .*quick \(got "fast"\)/],
+      [['--preset', 'fast'], /--preset must be one of report, .*quick, lenet1998, .*ablation-rbf \(got "fast"\)/],
       [['--set', 'speed=3'], /--set needs KEY=VALUE with KEY one of seed, epochs, /],
       [['--set', 'batchSize'], /--set needs KEY=VALUE/],
       [['--set', 'batchSize=0'], /--set: Batch size must be/],

@@ -10,6 +10,7 @@ import { createTrainer } from '../../src-shared/engine/solver';
 import { BatchWriter, normStats, type NormStats } from '../../src-shared/engine/batch';
 import { paramEntry } from '../../src-shared/engine/layout';
 import { loadMnist } from '../../src-main/data/mnist';
+import { DEFAULT_ARCHITECTURE } from '../../src-shared/engine/arch';
 import { smallConfig } from '../engine/helpers';
 import { all, num, readFields, str, sub } from './protobuf-reader';
 
@@ -70,7 +71,7 @@ describe('ONNX export', () => {
 
   it('reproduces the engine\'s probabilities on 1,000 test images within 1e-5 (onnxruntime-web)', async () => {
     const n = 1000;
-    const { probs, dims } = await onnxProbs(exportOnnx(params, norm, INFO), n);
+    const { probs, dims } = await onnxProbs(exportOnnx(params, norm, INFO, DEFAULT_ARCHITECTURE), n);
     expect(dims).toEqual([n, 10]);
     const ref = referenceProbs(params, norm, n);
     let worst = 0, sameClass = 0;
@@ -92,7 +93,7 @@ describe('ONNX export', () => {
     // Weights trained under this normalisation: the inputs of 'center' are on the 0–255 scale.
     const other = trainedParams(mode);
     const n = 200;
-    const { probs } = await onnxProbs(exportOnnx(other.params, other.norm, INFO), n);
+    const { probs } = await onnxProbs(exportOnnx(other.params, other.norm, INFO, DEFAULT_ARCHITECTURE), n);
     const ref = referenceProbs(other.params, other.norm, n);
     let worst = 0;
     for (let i = 0; i < n * 10; i++) worst = Math.max(worst, Math.abs(probs[i] - ref[i]));
@@ -100,14 +101,14 @@ describe('ONNX export', () => {
   });
 
   it('is an IR 7 / opset 13 model with the documented input, output and metadata', () => {
-    const m = readFields(exportOnnx(params, norm, INFO));
+    const m = readFields(exportOnnx(params, norm, INFO, DEFAULT_ARCHITECTURE));
     expect(num(all(m, 1)[0])).toBe(7);
     expect(str(all(m, 2)[0])).toBe('LeNet Workbench');
     expect(str(all(m, 3)[0])).toBe('0.1.0');
     const opset = sub(all(m, 8)[0]);
     expect(num(all(opset, 2)[0])).toBe(ONNX_OPSET);
     const meta = Object.fromEntries(all(m, 14).map((f) => { const kv = sub(f); return [str(all(kv, 1)[0]), str(all(kv, 2)[0])]; }));
-    expect(meta).toMatchObject({ run_id: 'run-42', dataset: 'mnist', input_range: '0-255', epoch: '3' });
+    expect(meta).toMatchObject({ run_id: 'run-42', dataset: 'mnist', input_range: '0-255', epoch: '3', architecture: JSON.stringify(DEFAULT_ARCHITECTURE) });
     expect(JSON.parse(meta.class_names)).toEqual(INFO.classNames);
     expect(JSON.parse(meta.normalization)).toEqual({ mode: norm.mode, mean: norm.mean, std: norm.std });
     const g = sub(all(m, 7)[0]);
@@ -140,17 +141,17 @@ describe('ONNX export', () => {
     const bad = params.slice();
     bad[paramEntry('c3.w').offset + 12] = NaN;
     let err: unknown;
-    try { exportOnnx(bad, norm, INFO); } catch (e) { err = e; }
+    try { exportOnnx(bad, norm, INFO, DEFAULT_ARCHITECTURE); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(OnnxExportError);
     expect((err as OnnxExportError).code).toBe('non-finite-params');
     expect((err as OnnxExportError).message).toMatch(/parameter c3\.w\[12\] is NaN.*diverged/);
     const inf = params.slice();
     inf[paramEntry('out.b').offset] = -Infinity;
-    expect(() => exportOnnx(inf, norm, INFO)).toThrow(/out\.b\[0\] is -Infinity/);
-    expect(() => exportOnnx(params.subarray(1), norm, INFO)).toThrow(/61706/);
-    expect(() => exportOnnx(params, { ...norm, std: 0 }, INFO)).toThrow(/normalisation is invalid/);
-    expect(() => exportOnnx(params, { mode: 'center', mean: 0, std: 1 / 255 }, INFO)).toThrow(/mean image/);
-    expect(() => exportOnnx(params, norm, { ...INFO, classNames: ['a'] })).toThrow(/10 class names/);
-    expect(() => exportOnnx(params, norm, { ...INFO, runId: '' })).toThrow(/run id/);
+    expect(() => exportOnnx(inf, norm, INFO, DEFAULT_ARCHITECTURE)).toThrow(/out\.b\[0\] is -Infinity/);
+    expect(() => exportOnnx(params.subarray(1), norm, INFO, DEFAULT_ARCHITECTURE)).toThrow(/ReLU, max-pool, full C3, softmax output holds 61706 float32 parameters \(got 61705\)/);
+    expect(() => exportOnnx(params, { ...norm, std: 0 }, INFO, DEFAULT_ARCHITECTURE)).toThrow(/normalisation is invalid/);
+    expect(() => exportOnnx(params, { mode: 'center', mean: 0, std: 1 / 255 }, INFO, DEFAULT_ARCHITECTURE)).toThrow(/mean image/);
+    expect(() => exportOnnx(params, norm, { ...INFO, classNames: ['a'] }, DEFAULT_ARCHITECTURE)).toThrow(/10 class names/);
+    expect(() => exportOnnx(params, norm, { ...INFO, runId: '' }, DEFAULT_ARCHITECTURE)).toThrow(/run id/);
   });
 });

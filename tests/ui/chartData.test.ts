@@ -58,6 +58,15 @@ describe('config differences', () => {
     ]);
     expect(configRows([a, b], false)).toHaveLength(Object.keys(DEFAULT_CONFIG).length);
   });
+
+  it('shows the architecture switches when two runs differ in them', () => {
+    const a = { ...DEFAULT_CONFIG };
+    const b = { ...DEFAULT_CONFIG, activation: 'tanh' as const, output: 'rbf' as const };
+    expect(configRows([a, b], true)).toEqual([
+      { key: 'activation', values: ['relu', 'tanh'], differs: true },
+      { key: 'output', values: ['softmax', 'rbf'], differs: true },
+    ]);
+  });
 });
 
 describe('log axis ticks', () => {

@@ -8,17 +8,24 @@
 // Cost (measured, tests/insight/health.test.ts prints it): the parameter statistics read 61,706
 // floats three times (< 1 ms); the ReLU statistics run the sample through engine/inspect/probe,
 // about 55–65 ms for 200 images on this machine, 1.2–1.5% of a 4.5 s training epoch.
+//
+// Other architectures (engine/arch.ts): the tensor statistics cover their layout (subsampling's
+// coefficients included); the per-layer statistics are about ReLUs and the probe computes the
+// report's model, so they are left out (relus: []) and the NaN/Inf guard counts the non-finite
+// class probabilities of the sample instead (the network's own forward pass, engine/select.ts).
 
-import { PARAM_TABLE, PARAM_COUNT, IMAGE_SIZE } from '../layout';
+import { PARAM_COUNT, IMAGE_SIZE, DEFAULT_LAYOUT, type ParamLayout } from '../layout';
 import type { NormStats } from '../batch';
 import type { ImageSet } from '../types';
 import { createProbe, type Probe } from './probe';
+import { isDefaultArchitecture } from '../arch';
+import { createBackend } from '../select';
 import { writeInput, INPUT_PIXELS } from './input';
 
 /** float32's smallest normal magnitude, 2⁻¹²⁶: below it (and above 0) a value is subnormal. */
 export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 
-export type LayerName = 'c1' | 'c3' | 'c5' | 'f6' | 'out';
+export type LayerName = 'c1' | 's2' | 'c3' | 's4' | 'c5' | 'f6' | 'out';
 export type ReluLayer = 'c1' | 'c3' | 'c5' | 'f6';
 export const RELU_LAYERS: readonly ReluLayer[] = ['c1', 'c3', 'c5', 'f6'];
 
@@ -26,7 +33,8 @@ export interface TensorHealth {
   /** engine/layout name: c1.w, c1.b, …, out.b. */
   name: string;
   layer: LayerName;
-  kind: 'weight' | 'bias';
+  /** engine/layout ParamKind (a coefficient: subsampling's trainable per-map factor). */
+  kind: 'weight' | 'bias' | 'coefficient';
   size: number;
   /** ‖θ‖₂ over the finite elements. */
   norm: number;
@@ -69,7 +77,7 @@ export interface EpochHealth {
   sampleSize: number;
   tensors: TensorHealth[];
   relus: ReluHealth[];
-  /** Over all 61,706 parameters. */
+  /** Over all the parameters (61,706 for the report's model). */
   subnormalFraction: number;
   zeroFraction: number;
   nonFiniteParams: number;
@@ -90,16 +98,17 @@ function sqrtSumSq(a: Float32Array, from: number, to: number): number {
 }
 
 /**
- * Parameter statistics per tensor (engine/layout PARAM_TABLE order). params, prev and grads are
- * flat buffers of PARAM_COUNT floats; prev is the snapshot at the previous measurement (null at
- * the first) and grads a gradient in the same layout (null when the caller has none: the
- * optimiser zeroes the gradient buffer after every step, so it must be copied before that).
+ * Parameter statistics per tensor (the layout's order: the report's model's by default). params,
+ * prev and grads are flat buffers of the layout's count of floats; prev is the snapshot at the
+ * previous measurement (null at the first) and grads a gradient in the same layout (null when the
+ * caller has none: the optimiser zeroes the gradient buffer after every step, so it must be
+ * copied before that).
  */
-export function paramHealth(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): TensorHealth[] {
+export function paramHealth(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null, layout: ParamLayout = DEFAULT_LAYOUT): TensorHealth[] {
   for (const [what, a] of [['params', params], ['prev', prev], ['grads', grads]] as const) {
-    if (a !== null && a.length !== PARAM_COUNT) throw new Error(`paramHealth: ${what} must hold ${PARAM_COUNT} floats (got ${a.length}).`);
+    if (a !== null && a.length !== layout.count) throw new Error(`paramHealth: ${what} must hold ${layout.count} floats (got ${a.length}).`);
   }
-  return PARAM_TABLE.map((e) => {
+  return layout.table.map((e) => {
     const end = e.offset + e.size;
     let sub = 0, zero = 0, bad = 0, upd = 0;
     for (let i = e.offset; i < end; i++) {
@@ -118,7 +127,7 @@ export function paramHealth(params: Float32Array, prev: Float32Array | null, gra
     return {
       name: e.name,
       layer: e.name.slice(0, dot) as LayerName,
-      kind: e.name.endsWith('.w') ? 'weight' : 'bias',
+      kind: e.kind,
       size: e.size,
       norm: sqrtSumSq(params, e.offset, end),
       gradNorm: grads === null ? null : sqrtSumSq(grads, e.offset, end),
@@ -143,9 +152,9 @@ export function countNonFinite(a: ArrayLike<number>, n = a.length): number {
   return bad;
 }
 
-/** Where the first non-finite parameter is (name, index inside its tensor, value), or null. */
-export function firstNonFinite(params: Float32Array): { name: string; index: number; value: number } | null {
-  for (const e of PARAM_TABLE) {
+/** Where the first non-finite parameter is (name, index inside its tensor, value), or null; `layout`: the network's (engine/layout layoutFor). */
+export function firstNonFinite(params: Float32Array, layout: ParamLayout = DEFAULT_LAYOUT): { name: string; index: number; value: number } | null {
+  for (const e of layout.table) {
     for (let i = 0; i < e.size; i++) {
       const v = params[e.offset + i];
       if (v - v !== 0) return { name: e.name, index: i, value: v };
@@ -172,9 +181,10 @@ export interface HealthMonitor {
 /**
  * A monitor over a fixed sample: images `indices` of `set`, normalised once with the run's
  * statistics (as engine/batch does), so each measurement only runs the forward pass. Created
- * once per run; it allocates nothing per measurement except the small result objects.
+ * once per run; it allocates nothing per measurement except the small result objects. `layout`:
+ * the run's network (file comment: other architectures than the report's get no ReLU statistics).
  */
-export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, stats: NormStats): HealthMonitor {
+export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, stats: NormStats, layout: ParamLayout = DEFAULT_LAYOUT): HealthMonitor {
   if (set.rows !== IMAGE_SIZE || set.cols !== IMAGE_SIZE) throw new Error(`createHealthMonitor: images must be ${IMAGE_SIZE}×${IMAGE_SIZE}.`);
   const n = indices.length;
   if (n < 1) throw new Error('createHealthMonitor: the sample needs at least one image.');
@@ -184,6 +194,7 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
     if (!(Number.isInteger(k) && k >= 0 && k < set.count)) throw new Error(`createHealthMonitor: image index ${k} is outside the set of ${set.count}.`);
     writeInput(x, i * INPUT_PIXELS, set.pixels, stats, k * IMAGE_SIZE * IMAGE_SIZE);
   }
+  if (!isDefaultArchitecture(layout.architecture)) return otherArchitectureMonitor(x, n, layout);
   const probe: Probe = createProbe(Math.min(CHUNK, n));
   const alive: Record<ReluLayer, Uint8Array> = {
     c1: new Uint8Array(6 * 784), c3: new Uint8Array(1600), c5: new Uint8Array(120), f6: new Uint8Array(84),
@@ -252,6 +263,40 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
         nonFiniteParams: bad,
         nonFiniteGrads: badGrads,
         nonFiniteActivations: r.nonFiniteActivations,
+        finite: bad === 0 && badGrads === 0 && r.nonFiniteActivations === 0,
+      };
+    },
+  };
+}
+
+/** The monitor of an architecture other than the report's: tensor statistics, and non-finite class probabilities as the activation guard. */
+function otherArchitectureMonitor(x: Float32Array, n: number, layout: ParamLayout): HealthMonitor {
+  const backend = createBackend('auto', CHUNK, layout.architecture);
+  const probs = new Float32Array(CHUNK * 10);
+  function relus(params: Float32Array): { relus: ReluHealth[]; nonFiniteActivations: number } {
+    if (params.length !== layout.count) throw new Error(`HealthMonitor: params must hold ${layout.count} floats.`);
+    backend.params.set(params);
+    let nonFinite = 0;
+    for (let c = 0; c < n; c += CHUNK) {
+      const m = Math.min(CHUNK, n - c);
+      backend.predict(x.subarray(c * INPUT_PIXELS, (c + m) * INPUT_PIXELS), m, probs);
+      nonFinite += countNonFinite(probs, m * 10);
+    }
+    return { relus: [], nonFiniteActivations: nonFinite };
+  }
+  return {
+    sampleSize: n,
+    relus,
+    measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth {
+      const tensors = paramHealth(params, prev, grads, layout);
+      const r = relus(params);
+      let sub = 0, zero = 0, bad = 0;
+      for (const t of tensors) { sub += t.subnormal; zero += t.zero; bad += t.nonFinite; }
+      const badGrads = grads === null ? 0 : countNonFinite(grads);
+      return {
+        sampleSize: n, tensors, relus: r.relus,
+        subnormalFraction: sub / layout.count, zeroFraction: zero / layout.count,
+        nonFiniteParams: bad, nonFiniteGrads: badGrads, nonFiniteActivations: r.nonFiniteActivations,
         finite: bad === 0 && badGrads === 0 && r.nonFiniteActivations === 0,
       };
     },

@@ -10,4 +10,4 @@ export { traceImage, traceInput, inputGradient, TRACE_SHAPES, type LayerTrace } 
 export { saliency, saliencyDifference, type SaliencyMap, type ClassScore } from './saliency';
 export { explainConvUnit, explainAffineUnit, kernelImages, type ConvExplanation, type AffineExplanation, type KernelImages } from './explain';
 export { topActivating, type UnitRef, type RankedImage } from './topk';
-export { modelFromCheckpoint, type CheckpointModel } from './model';
+export { modelFromCheckpoint, isInspectable, inspectableError, classifyPixels, type CheckpointModel } from './model';

@@ -4,11 +4,15 @@
 // live in the module's linear memory, laid out once for maxBatch images; memory never grows
 // afterwards, so the Float32Array views handed out here stay valid for the backend's lifetime.
 //
+// Any architecture of engine/arch.ts (the report's model by default): the module lays its
+// parameters out as engine/layout.ts does and swaps the variant kernels in (assembly/index.ts).
+//
 // Tested against the plain TypeScript reference (engine/reference) in tests/engine/wasm*.test.ts.
 
 import type { Backend } from '../backend';
-import { PARAM_COUNT, INPUT_SIZE, NUM_CLASSES } from '../layout';
-import { instantiateKernels, decodeBase64 } from './kernels';
+import { DEFAULT_ARCHITECTURE, architectureCode, type Architecture } from '../arch';
+import { layoutFor, INPUT_SIZE, NUM_CLASSES } from '../layout';
+import { instantiateKernels, decodeBase64, prepareArchitecture } from './kernels';
 
 export { decodeBase64 };
 
@@ -40,17 +44,19 @@ export interface WasmBackend extends Backend {
   profileStep(x: Float32Array, labels: Uint8Array, n: number, clock?: () => number): { loss: number; stages: StageTiming[] };
 }
 
-/** Creates a backend whose buffers hold batches of up to maxBatch images. */
-export function createWasmBackend(maxBatch: number): WasmBackend {
+/** Creates a backend for the architecture (the report's model by default) whose buffers hold batches of up to maxBatch images. */
+export function createWasmBackend(maxBatch: number, architecture: Architecture = DEFAULT_ARCHITECTURE): WasmBackend {
   if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 65536) {
     throw new Error(`maxBatch must be a whole number between 1 and 65536 (got ${maxBatch}).`);
   }
+  const layout = layoutFor(architecture);
   const k = instantiateKernels();
-  const memoryBytes = k.setup(maxBatch);
+  const memoryBytes = k.setup(maxBatch, architectureCode(architecture));
   if (memoryBytes === 0) throw new Error(`The wasm backend could not reserve memory for maxBatch ${maxBatch}.`);
   const buf = k.memory.buffer;
-  const params = new Float32Array(buf, k.paramsPtr() >>> 0, PARAM_COUNT);
-  const grads = new Float32Array(buf, k.gradsPtr() >>> 0, PARAM_COUNT);
+  prepareArchitecture(k, buf, k.archDataPtr() >>> 0, architecture);
+  const params = new Float32Array(buf, k.paramsPtr() >>> 0, layout.count);
+  const grads = new Float32Array(buf, k.gradsPtr() >>> 0, layout.count);
   const input = new Float32Array(buf, k.inputPtr() >>> 0, maxBatch * IN);
   const labelBuf = new Uint8Array(buf, k.labelsPtr() >>> 0, maxBatch);
   const probBuf = new Float32Array(buf, k.probsPtr() >>> 0, maxBatch * NUM_CLASSES);
@@ -76,6 +82,7 @@ export function createWasmBackend(maxBatch: number): WasmBackend {
   return {
     name: 'wasm-simd',
     maxBatch,
+    layout,
     params,
     grads,
     input,

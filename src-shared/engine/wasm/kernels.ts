@@ -4,11 +4,20 @@
 // Synchronous, no fs, no fetch: works in a worker, the renderer and tests alike.
 
 import { KERNELS_BASE64, SHARED_KERNELS_BASE64 } from './kernels.generated';
+import { c3Mask, architectureCode, type Architecture } from '../arch';
+import { layoutFor } from '../layout';
+import { RBF_PROTOTYPES } from '../rbf';
 
 /** The wasm module's exports (see assembly/index.ts). Pointers are byte addresses; sizes in floats. */
 export interface KernelExports {
   memory: WebAssembly.Memory;
-  setup(maxBatch: number): number;
+  /** code: engine/arch.ts architectureCode (0, or omitted, is the report's model). */
+  setup(maxBatch: number, code?: number): number;
+  /** Where the host writes the RBF prototypes (840 f32) and the C3 mask (96 u8) after setup. */
+  archDataPtr(): number;
+  paramCountOf(): number;
+  updateChunks(): number;
+  tensorOffset(k: number): number;
   paramsPtr(): number;
   gradsPtr(): number;
   inputPtr(): number;
@@ -37,7 +46,6 @@ export interface KernelExports {
   // Shared mode (assembly/index.ts, "shared mode"): constants, layout, job descriptors, work items.
   SHARD_COUNT: WebAssembly.Global;
   UPDATE_CHUNK: WebAssembly.Global;
-  UPDATE_CHUNKS: WebAssembly.Global;
   PROBE_SLOTS: WebAssembly.Global;
   JOB_TRAIN: WebAssembly.Global;
   JOB_PREDICT: WebAssembly.Global;
@@ -58,8 +66,9 @@ export interface KernelExports {
   HEADER_MEAN: WebAssembly.Global;
   HEADER_PROBE: WebAssembly.Global;
   HEADER_END: WebAssembly.Global;
-  sharedLayoutBytes(maxBatch: number, threads: number): number;
-  setupShared(maxBatch: number, threads: number): number;
+  HEADER_ARCH_DATA: WebAssembly.Global;
+  sharedLayoutBytes(maxBatch: number, threads: number, code: number): number;
+  setupShared(maxBatch: number, threads: number, code: number): number;
   attach(header: number, thread: number): number;
   headerWord(k: number): number;
   setBatch(n: number, fromBytes: number, useMean: number): void;
@@ -81,8 +90,22 @@ export interface KernelExports {
   im2colT5(colT: number, x: number, C: number, H: number, W: number): void;
   col2imT5(dx: number, dcolT: number, C: number, H: number, W: number): void;
   reluPoolForward(out: number, arg: number, x: number, C: number, H: number, W: number): void;
+  maxPoolForward(out: number, arg: number, x: number, C: number, H: number, W: number): void;
+  avgPoolForward(out: number, x: number, C: number, H: number, W: number): void;
+  avgPoolBackward(gz: number, gpool: number, y: number, C: number, H: number, W: number, act: number): void;
+  subsampleForward(s: number, avg: number, k: number, b: number, C: number, P: number, act: number): void;
+  subsampleBackward(gpool: number, dk: number, db: number, ds: number, s: number, avg: number, k: number, C: number, P: number, act: number): void;
   poolConvWeightGrad25(dw: number, db: number, colT: number, dout: number, out: number, arg: number, F: number, OH: number, OW: number): void;
   poolConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, dout: number, out: number, arg: number, F: number, C: number, OH: number, OW: number): void;
+  winnerWeightGrad25(dw: number, db: number, colT: number, g: number, arg: number, F: number, OH: number, OW: number): void;
+  winnerConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, g: number, arg: number, F: number, C: number, OH: number, OW: number): void;
+  activateInPlace(p: number, n: number, act: number): void;
+  activationGrad(dst: number, g: number, y: number, n: number, act: number): void;
+  rbfForward(pen: number, x: number, w: number, n: number): void;
+  rbfLoss(probs: number, q: number, pen: number, labels: number, n: number, j: number): number;
+  rbfLossBackward(dpen: number, q: number, labels: number, n: number, inv: number): void;
+  rbfBackward(dx: number, dpen: number, x: number, w: number, n: number): void;
+  affineBackwardAct(dx: number, dw: number, db: number, dy: number, x: number, w: number, n: number, IN: number, OUT: number, overwrite: number, scratch: number, dxAct: number): void;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -140,4 +163,23 @@ export function instantiateKernels(): KernelExports {
 /** An instance of the shared module on `memory` (a shared WebAssembly.Memory); call setupShared or attach before use. */
 export function instantiateSharedKernels(memory: WebAssembly.Memory, module: WebAssembly.Module = sharedKernelsModule()): KernelExports {
   return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+}
+
+/** The tensors in the order of the module's tensorOffset(k). */
+const MODULE_TENSORS = ['c1.w', 'c1.b', 's2.k', 's2.b', 'c3.w', 'c3.b', 's4.k', 's4.b', 'c5.w', 'c5.b', 'f6.w', 'f6.b', 'out.w', 'out.b'];
+
+/**
+ * After setup/setupShared for `arch`: checks that the module laid the parameters out as
+ * engine/layout.ts does (the two must agree on every offset), and writes the architecture's data
+ * (the RBF prototypes, the C3 mask: assembly/index.ts archData) at `at`.
+ */
+export function prepareArchitecture(k: KernelExports, buffer: ArrayBufferLike, at: number, arch: Architecture): void {
+  const layout = layoutFor(arch);
+  const offsets = MODULE_TENSORS.map((_, i) => k.tensorOffset(i));
+  const expected = MODULE_TENSORS.map((name) => layout.table.find((e) => e.name === name)?.offset ?? -1);
+  if (k.paramCountOf() !== layout.count || offsets.some((o, i) => o !== expected[i])) {
+    throw new Error(`The wasm kernels lay out ${architectureCode(arch)} differently from engine/layout.ts: run \`npm run build:wasm\`.`);
+  }
+  new Float32Array(buffer, at, RBF_PROTOTYPES.length).set(RBF_PROTOTYPES);
+  new Uint8Array(buffer, at + RBF_PROTOTYPES.length * 4, 96).set(c3Mask(arch));
 }

@@ -18,17 +18,24 @@
 // ShardPool with worker_threads and Atomics.wait/notify. The compute function each thread runs is
 // the module's runItem(job, item).
 //
+// The network is any architecture of engine/arch.ts (options.architecture): its code goes into
+// the layout header, so every thread's instance configures the same kernels and parameter layout
+// (engine/layout.ts, checked against the module's by prepareArchitecture), and the RBF
+// prototypes and the C3 mask are written into shared memory before any helper attaches.
+//
 // Tested against the reference pieces (engine/step.ts composedStep, engine/optim.ts,
-// engine/batch.ts) in tests/engine/parallel.test.ts; on real threads in threads.test.ts.
+// engine/batch.ts) in tests/engine/parallel.test.ts; on real threads in threads.test.ts; every
+// architecture in wasm-arch.test.ts and arch-torch.test.ts.
 
 import type { Backend } from '../backend';
 import type { BatchRef, StepConfig, TrainingStep } from '../step';
 import type { ImageSet } from '../types';
-import { PARAM_COUNT, INPUT_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../layout';
+import { layoutFor, INPUT_SIZE, IMAGE_SIZE, NUM_CLASSES } from '../layout';
+import { DEFAULT_ARCHITECTURE, architectureCode, type Architecture } from '../arch';
 import { lookupTable } from '../batch';
 import { SHARD_COUNT, UPDATE_CHUNK, checkThreads } from '../shards';
 import { checkAdamOptions, checkLearningRate, checkOptimizerState, checkSgdOptions, type OptimizerState } from '../optim';
-import { instantiateKernels, instantiateSharedKernels, sharedKernelsModule, type KernelExports } from './kernels';
+import { instantiateKernels, instantiateSharedKernels, prepareArchitecture, sharedKernelsModule, type KernelExports } from './kernels';
 
 const IN = INPUT_SIZE * INPUT_SIZE;
 const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
@@ -72,6 +79,8 @@ export interface ParallelBackendOptions {
   threads?: number;
   /** Required when threads > 1. */
   pool?: PoolFactory;
+  /** The network (engine/arch.ts); the report's model when omitted. */
+  architecture?: Architecture;
 }
 
 export interface ParallelBackend extends Backend {
@@ -130,7 +139,10 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
   const threads = Math.min(requested, SHARD_COUNT);
   if (threads > 1 && !options.pool) throw new Error(`${threads} threads need a pool to run on (src-main/runs/pool.ts); without one, use threads: 1.`);
 
-  const bytes = instantiateKernels().sharedLayoutBytes(maxBatch, threads);
+  const architecture = options.architecture ?? DEFAULT_ARCHITECTURE;
+  const layout = layoutFor(architecture);
+  const code = architectureCode(architecture);
+  const bytes = instantiateKernels().sharedLayoutBytes(maxBatch, threads, code);
   const pages = Math.ceil(bytes / 65536);
   if (!(bytes > 0) || pages > 65536) throw new Error(`The parallel backend cannot lay out memory for maxBatch ${maxBatch} on ${threads} threads (${bytes} bytes).`);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
@@ -139,17 +151,19 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
   if (constant(k, 'SHARD_COUNT') !== SHARD_COUNT || constant(k, 'UPDATE_CHUNK') !== UPDATE_CHUNK) {
     throw new Error('The wasm kernels were built with another shard split than engine/shards.ts: run `npm run build:wasm`.');
   }
-  const header = k.setupShared(maxBatch, threads) >>> 0;
+  const header = k.setupShared(maxBatch, threads, code) >>> 0;
   if (header === 0 || !k.attach(header, 0)) throw new Error(`The parallel backend could not reserve memory for maxBatch ${maxBatch}.`);
-  const chunks = constant(k, 'UPDATE_CHUNKS');
+  const chunks = k.updateChunks();
   const jobTrain = constant(k, 'JOB_TRAIN'), jobPredict = constant(k, 'JOB_PREDICT'), jobUpdate = constant(k, 'JOB_UPDATE'), jobProbe = constant(k, 'JOB_PROBE');
 
   const buf = memory.buffer;
   const at = (name: keyof KernelExports): number => k.headerWord(constant(k, name)) >>> 0;
-  const params = new Float32Array(buf, at('HEADER_PARAMS'), PARAM_COUNT);
-  const grads = new Float32Array(buf, at('HEADER_GRADS'), PARAM_COUNT);
-  const optA = new Float32Array(buf, at('HEADER_OPT_A'), PARAM_COUNT);
-  const optB = new Float32Array(buf, at('HEADER_OPT_B'), PARAM_COUNT);
+  // The prototypes and the C3 mask go in before any helper thread attaches.
+  prepareArchitecture(k, buf, at('HEADER_ARCH_DATA'), architecture);
+  const params = new Float32Array(buf, at('HEADER_PARAMS'), layout.count);
+  const grads = new Float32Array(buf, at('HEADER_GRADS'), layout.count);
+  const optA = new Float32Array(buf, at('HEADER_OPT_A'), layout.count);
+  const optB = new Float32Array(buf, at('HEADER_OPT_B'), layout.count);
   const shardLoss = new Float64Array(buf, at('HEADER_SHARD_LOSS'), SHARD_COUNT);
   const l2Sums = new Float64Array(buf, at('HEADER_L2'), chunks);
   const input = new Float32Array(buf, at('HEADER_XS'), maxBatch * IN);
@@ -244,6 +258,7 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
   const backend: ParallelBackend = {
     name: 'wasm-simd',
     maxBatch,
+    layout,
     threads,
     params,
     grads,
@@ -316,7 +331,7 @@ export function createParallelBackend(maxBatch: number, options: ParallelBackend
           return { name: opt, t, buffers: stateBuffers };
         },
         setOptimizerState(s: OptimizerState): void {
-          checkOptimizerState(opt, PARAM_COUNT, nBuffers, s);
+          checkOptimizerState(opt, layout.count, nBuffers, s);
           s.buffers.forEach((src, i) => stateBuffers[i].set(src));
           t = s.t;
         },

@@ -3,7 +3,11 @@
 // float32 normal range (ftz.ts).
 
 import { gemmNN, gemmNT } from './gemm';
-import { flush, flush4, reluFlush4, FLT_MIN } from './ftz';
+import { flush, flush4, flushBuffer, reluFlush4, FLT_MIN } from './ftz';
+import { activationGrad, ACT_RELU } from './activation';
+
+/** affineBackwardAct's dxAct for an input that no activation produced (the gradient passes as it is). */
+export const DX_PLAIN: i32 = -1;
 
 /** y (n, OUT) = x (n, IN) · Wᵀ + b, then max(0, ·) if relu; flushed. Overwrites y. */
 export function affineForward(y: usize, x: usize, w: usize, b: usize, n: i32, IN: i32, OUT: i32, relu: bool): void {
@@ -44,6 +48,15 @@ export function affineForward(y: usize, x: usize, w: usize, b: usize, n: i32, IN
  * flushed (inputGradient). (dW and db are flushed by the caller.) scratch: affineScratchBytes.
  */
 export function affineBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, n: i32, IN: i32, OUT: i32, overwrite: bool, scratch: usize): void {
+  affineBackwardAct(dx, dw, db, dy, x, w, n, IN, OUT, overwrite, scratch, ACT_RELU);
+}
+
+/**
+ * affineBackward for any previous layer: dxAct says which activation produced x (activation.ts
+ * ACT_*: dx is multiplied by its derivative, taken from x), or DX_PLAIN (dx = dy · W as it is).
+ * ReLU keeps affineBackward's live-column path.
+ */
+export function affineBackwardAct(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, n: i32, IN: i32, OUT: i32, overwrite: bool, scratch: usize, dxAct: i32): void {
   gemmNN(OUT, IN, n, dy, 1, OUT, x, IN, dw, IN, !overwrite);
   for (let o = 0; o < OUT; o++) {
     const p = db + (<usize>o << 2);
@@ -51,7 +64,14 @@ export function affineBackward(dx: usize, dw: usize, db: usize, dy: usize, x: us
     for (let i = 0; i < n; i++) sum += load<f32>(dy + (<usize>(i * OUT + o) << 2));
     store<f32>(p, sum);
   }
-  if (dx != 0) inputGradient(dx, dy, x, w, n, IN, OUT, scratch);
+  if (dx == 0) return;
+  if (dxAct == ACT_RELU) {
+    inputGradient(dx, dy, x, w, n, IN, OUT, scratch);
+    return;
+  }
+  gemmNN(n, IN, OUT, dy, OUT, 1, w, IN, dx, IN, false);
+  if (dxAct == DX_PLAIN) flushBuffer(dx, n * IN);
+  else activationGrad(dx, dx, x, n * IN, dxAct);
 }
 
 /** Bytes of scratch affineBackward needs for n rows of IN inputs and OUT outputs. */

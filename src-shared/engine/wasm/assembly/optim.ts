@@ -24,11 +24,23 @@ export const MODE_REDUCE: i32 = 0; // grads[i] ← flush(grads[i] + Σ shards): 
 export const MODE_FROM_SHARDS: i32 = 1; // g = Σ shards → L2 → update, grads[i] ← 0 (the fused step)
 export const MODE_FROM_GRADS: i32 = 2; // g = grads[i] → L2 → update, then grads[i] ← 0 (an optimiser step)
 
-/**
- * Tensor boundaries in the flat buffer (engine/layout): [EDGES[k], EDGES[k+1]) is a weight tensor
- * for even k and a bias for odd k (biases are not regularised).
- */
-const EDGES: StaticArray<i32> = [0, 150, 156, 2556, 2572, 50572, 50692, 60772, 60856, 61696, 61706];
+// The weight tensors of the parameter layout (engine/layout.ts: conv and affine weights, in
+// buffer order; everything between them — biases, subsampling's coefficients — is not
+// regularised). Per instance (wasm globals), set by setWeightTensors for the architecture;
+// initially the report's model: c1.w [0, 150), c3.w [156, 2556), c5.w [2572, 50572),
+// f6.w [50692, 60772), out.w [60856, 61696). outW = −1: no output weights (the RBF output).
+let wC1: i32 = 0, wC3: i32 = 156, wC5: i32 = 2572, wF6: i32 = 50692, wOut: i32 = 60856;
+
+/** Sets where the weight tensors start (their sizes are fixed: 150, 2400, 48000, 10080, 840). */
+export function setWeightTensors(c1: i32, c3: i32, c5: i32, f6: i32, out: i32): void {
+  wC1 = c1; wC3 = c3; wC5 = c5; wF6 = f6; wOut = out;
+}
+
+/** Updates [lo, hi) ∩ [from, to) (nothing if empty); L2 with lambda. Returns its Σ w². */
+@inline function part(lo: i32, hi: i32, from: i32, to: i32, lambda: f64, params: usize, grads: usize, opt: i32, a: usize, b: usize, lr: f64, stepSize: f64, c2: f64, beta1: f64, beta2: f64, eps: f64, mu: f64): f64 {
+  const a0 = max(lo, from), a1 = min(hi, to);
+  return a0 < a1 ? updateSpan(a0, a1, lambda, params, grads, opt, a, b, lr, stepSize, c2, beta1, beta2, eps, mu) : 0;
+}
 
 /**
  * Steps 1–3 for indices [lo, hi). shards: the first shard buffer, stride bytes apart, `used` a bit
@@ -41,11 +53,18 @@ export function updateRange(
 ): f64 {
   if (mode != MODE_FROM_GRADS) sumShards(lo, hi, mode == MODE_REDUCE, grads, shards, stride, used);
   if (mode == MODE_REDUCE) return 0;
+  // Each weight tensor with L2, and the span before it (biases, coefficients) without, in order.
   let l2: f64 = 0;
-  for (let k = 0; k < 10; k++) {
-    const a0 = max(lo, unchecked(EDGES[k])), a1 = min(hi, unchecked(EDGES[k + 1]));
-    if (a0 < a1) l2 += updateSpan(a0, a1, (k & 1) == 0 ? lambda : 0, params, grads, opt, a, b, lr, stepSize, c2, beta1, beta2, eps, mu);
+  let from = 0;
+  for (let k = 0; k < 5; k++) {
+    const start = k == 0 ? wC1 : k == 1 ? wC3 : k == 2 ? wC5 : k == 3 ? wF6 : wOut;
+    if (start < 0) continue;
+    const size = k == 0 ? 150 : k == 1 ? 2400 : k == 2 ? 48000 : k == 3 ? 10080 : 840;
+    l2 += part(lo, hi, from, start, 0, params, grads, opt, a, b, lr, stepSize, c2, beta1, beta2, eps, mu);
+    l2 += part(lo, hi, start, start + size, lambda, params, grads, opt, a, b, lr, stepSize, c2, beta1, beta2, eps, mu);
+    from = start + size;
   }
+  l2 += part(lo, hi, from, hi, 0, params, grads, opt, a, b, lr, stepSize, c2, beta1, beta2, eps, mu);
   return l2;
 }
 

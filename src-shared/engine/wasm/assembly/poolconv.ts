@@ -9,6 +9,11 @@
 //
 // where pos is the winner's position in the conv output. Same sums as the dense form, in a
 // different order; the reference (engine/reference) checks it. K = 5 throughout.
+//
+// The ReLU kernels (poolConvBackward, poolConvWeightGrad25) take the pooled gradient and mask it
+// where the pooled value is ≤ 0; the winner kernels (winnerConvBackward, winnerWeightGrad25) take
+// g already through the activation (max-pool before a tanh or sigmoid: g = ds · act'(s)).
+// (With average pooling every position carries gradient: assembly/index.ts uses GEMMs there.)
 
 /** dst[0..n) += g · src[0..n). */
 @inline function axpy(dst: usize, src: usize, g: f32, n: i32): void {
@@ -72,6 +77,15 @@ export function col2imT5(dx: usize, dcolT: usize, C: i32, H: i32, W: i32): void 
  * hold zeros on entry and receives the input-patch gradients (scatter with col2imT5).
  */
 export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32): void {
+  winnerBackward(dw, db, dcolT, w, colT, dout, out, arg, F, C, OH, OW, true);
+}
+
+/** poolConvBackward with g = dout as it is (no ReLU mask; `out` is not read). */
+export function winnerConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32): void {
+  winnerBackward(dw, db, dcolT, w, colT, dout, 0, arg, F, C, OH, OW, false);
+}
+
+@inline function winnerBackward(dw: usize, db: usize, dcolT: usize, w: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, C: i32, OH: i32, OW: i32, masked: bool): void {
   const PH = OH >> 1, PW = OW >> 1, R = C * 25;
   const rowB = <usize>R << 2;
   let o: usize = 0;
@@ -80,8 +94,7 @@ export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, c
     let bsum: f32 = 0;
     for (let py = 0; py < PH; py++) {
       for (let px = 0; px < PW; px++) {
-        const v = load<f32>(out + (o << 2));
-        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        const g = masked ? (load<f32>(out + (o << 2)) > 0 ? load<f32>(dout + (o << 2)) : <f32>0) : load<f32>(dout + (o << 2));
         if (g != 0) {
           const a = <i32>load<u8>(arg + o);
           const pos = <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1));
@@ -103,6 +116,15 @@ export function poolConvBackward(dw: usize, db: usize, dcolT: usize, w: usize, c
  * one scalar) across all its winners instead of going through memory per winner.
  */
 export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, OH: i32, OW: i32): void {
+  winnerGrad25(dw, db, colT, dout, out, arg, F, OH, OW, true);
+}
+
+/** poolConvWeightGrad25 with g = dout as it is (no ReLU mask; `out` is not read). */
+export function winnerWeightGrad25(dw: usize, db: usize, colT: usize, dout: usize, arg: usize, F: i32, OH: i32, OW: i32): void {
+  winnerGrad25(dw, db, colT, dout, 0, arg, F, OH, OW, false);
+}
+
+@inline function winnerGrad25(dw: usize, db: usize, colT: usize, dout: usize, out: usize, arg: usize, F: i32, OH: i32, OW: i32, masked: bool): void {
   const PH = OH >> 1, PW = OW >> 1;
   let o: usize = 0;
   for (let f = 0; f < F; f++) {
@@ -110,8 +132,7 @@ export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: us
     let a6: f32 = 0, bsum: f32 = 0;
     for (let py = 0; py < PH; py++) {
       for (let px = 0; px < PW; px++) {
-        const v = load<f32>(out + (o << 2));
-        const g = v > 0 ? load<f32>(dout + (o << 2)) : <f32>0;
+        const g = masked ? (load<f32>(out + (o << 2)) > 0 ? load<f32>(dout + (o << 2)) : <f32>0) : load<f32>(dout + (o << 2));
         if (g != 0) {
           const a = <i32>load<u8>(arg + o);
           const p = colT + <usize>((2 * py + (a >> 1)) * OW + 2 * px + (a & 1)) * 100;
@@ -140,3 +161,4 @@ export function poolConvWeightGrad25(dw: usize, db: usize, colT: usize, dout: us
     store<f32>(pb, load<f32>(pb) + bsum);
   }
 }
+
