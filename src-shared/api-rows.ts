@@ -5,6 +5,7 @@ import type { RunConfig } from './config';
 import type { EpochMetrics } from './engine/types';
 import type { ClassMetrics, ConfigDifference, MisclassifiedSets } from './metrics';
 import type { ClaimResult, ReportFigures } from './report';
+import type { AblationTable } from './report/ablation';
 
 // ---------------------------------------------------------------------------------------------
 // Result types. Everything is plain data (structured-cloneable over IPC, JSON over HTTP with the
@@ -306,4 +307,10 @@ export interface ReportView {
   missing: { preset: string; title: string; seed: number; epochs: number }[];
   /** The plan the view was computed for: seeds of the multi-seed presets, and epochs per run (null: the presets' own). */
   plan: { seeds: number; epochs: number | null };
+  /**
+   * Improved vs original: each of the report's changes to LeCun's 1998 network measured by
+   * undoing it alone (src-shared/report/ablation.ts on the completed runs), and the runs its plan
+   * (seed 1 of each preset, the plan's epochs) still needs.
+   */
+  ablation: { table: AblationTable; missing: { preset: string; title: string; seed: number; epochs: number }[] };
 }

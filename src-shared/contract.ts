@@ -59,6 +59,7 @@ import {
   type CreateSweepParams,
   type PredictionFilter,
   type PredictionQuery,
+  type ReportPlan,
   type ReportPlanParams,
   type SweepPlan,
 } from './params';
@@ -340,12 +341,12 @@ export const contract = {
   ),
 
   // The report, reproduced ------------------------------------------------------------------------
-  getReport: method<ReportPlanParams, ReportView, { seeds: number; epochs?: number }>(
-    'The report\'s section-4 claims, each with the report\'s value, ours from the recorded runs and a verdict; the figures redrawn; the runs the plan still needs. {seeds?, epochs?}',
+  getReport: method<ReportPlanParams, ReportView, ReportPlan>(
+    'The report\'s section-4 claims, each with the report\'s value, ours from the recorded runs and a verdict; the figures redrawn; the improved-vs-original table; the runs each plan still needs. {seeds?, epochs?}',
     parseReportPlan,
   ),
-  queueReportRuns: method<ReportPlanParams, RunRow[], { seeds: number; epochs?: number }>(
-    'Queue the report\'s runs that are not recorded yet (seeds of the multi-seed presets, default 3; epochs shortens every run for a quick look). {seeds?, epochs?}',
+  queueReportRuns: method<ReportPlanParams, RunRow[], ReportPlan>(
+    'Queue the runs a plan needs that are not recorded yet: set \'report\' (default) the report\'s section 4 (seeds of the multi-seed presets, default 3), set \'ablation\' the improved-vs-original table (seed 1 of each preset); epochs shortens every run for a quick look. {seeds?, epochs?, set?}',
     parseReportPlan,
   ),
 

@@ -267,16 +267,30 @@ export function idParams(input: unknown): { id: number } {
 }
 
 
-/** The report's plan: seeds of its multi-seed presets (default 3, as the report's spread needs) and, for a quick look, epochs per run. */
+/**
+ * The report's plan: seeds of its multi-seed presets (default 3, as the report's spread needs)
+ * and, for a quick look, epochs per run; `set` picks which runs queueReportRuns queues: the
+ * report's section 4 ('report', the default) or the improved-vs-original table's ('ablation',
+ * seed 1 of each of its presets).
+ */
 export interface ReportPlanParams {
   seeds?: number;
   epochs?: number;
+  set?: 'report' | 'ablation';
 }
 
-export function parseReportPlan(input: unknown): { seeds: number; epochs?: number } {
+export interface ReportPlan {
+  seeds: number;
+  epochs?: number;
+  set: 'report' | 'ablation';
+}
+
+export const REPORT_SETS = ['report', 'ablation'] as const;
+
+export function parseReportPlan(input: unknown): ReportPlan {
   const o = asObject(input);
-  onlyKeys(o, ['seeds', 'epochs']);
-  const out: { seeds: number; epochs?: number } = { seeds: optInt(o, 'seeds', 3, 1, 10) };
+  onlyKeys(o, ['seeds', 'epochs', 'set']);
+  const out: ReportPlan = { seeds: optInt(o, 'seeds', 3, 1, 10), set: optEnum(o, 'set', REPORT_SETS, 'report') };
   if (o.epochs !== undefined) out.epochs = reqInt(o, 'epochs', 1, 40);
   return out;
 }

@@ -1,15 +1,19 @@
-// `npm run report -- [--epochs N] [--seeds K] [--db PATH] [--json]`: the report, reproduced, from a
-// terminal. Queues the report's runs the database does not hold yet (seeds 1..K of Table 1 and
+// `npm run report -- [--epochs N] [--seeds K] [--ablation] [--db PATH] [--json]`: the report,
+// reproduced, from a terminal. Queues the report's runs the database does not hold yet (seeds 1..K of Table 1 and
 // batch 50, seed 1 of every other comparison; --epochs shortens every run for a quick look, whose
 // verdicts then say they are provisional), trains them here through the app's supervisor (runs
 // already recorded are reused), and prints the same claim table as the app's Report page; --json
-// prints { claims: [{ id, title, report, ours, verdict, explanation }] } instead.
+// prints { claims: [{ id, title, report, ours, verdict, explanation }] } instead. --ablation does
+// the same for the Report page's "Improved vs original" table: seed 1 of the report and of each
+// preset that undoes one of its changes (or all four), then the table (JSON: { ablation }).
 // Ctrl-C stops the runs with a checkpoint (`npm run report` again resumes nothing by itself:
 // `npm run runs -- resume ID` does). Exit codes: 0 done, 1 failure, 2 bad flags, 130 stopped.
 
 import type { ReportView } from '../../src-shared/contract';
 import { errorText } from '../../src-shared/errors';
 import { reportJson } from '../../src-shared/report';
+import { CONVERGENCE_THRESHOLD } from '../../src-shared/report/ablation';
+import { accuracyGainText, epochsText } from '../../src-shared/ui/report';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
 import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
@@ -22,6 +26,8 @@ here, and prints each claim with the report's value, ours and a verdict.
 Options:
   --seeds K    seeds of Table 1 and of batch 50 (the claims that need a spread; default 3)
   --epochs N   train every run for N epochs only (1..40): a quick look, verdicts provisional
+  --ablation   improved vs original instead: train the report's model and each preset that
+               undoes one of its changes (seed 1) and print what each change buys
   --json       print { claims: [...] } as JSON on stdout (progress goes to stderr)
   --db PATH    the database (default: $LENET_WORKBENCH_DB, else the desktop app's)
   --help       this text
@@ -31,17 +37,19 @@ export interface ReportArgs {
   seeds: number;
   epochs: number | null;
   json: boolean;
+  ablation: boolean;
   db: string | null;
 }
 
 export function parseReportArgs(argv: readonly string[]): { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'ok'; args: ReportArgs } {
-  const out: ReportArgs = { seeds: 3, epochs: null, json: false, db: null };
+  const out: ReportArgs = { seeds: 3, epochs: null, json: false, ablation: false, db: null };
   const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return { kind: 'help' };
-    if (a === '--json') {
-      out.json = true;
+    if (a === '--json' || a === '--ablation') {
+      if (a === '--json') out.json = true;
+      else out.ablation = true;
       continue;
     }
     const eq = a.indexOf('=');
@@ -86,6 +94,24 @@ export function formatReport(view: ReportView): string {
   return lines.join('\n') + '\n';
 }
 
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+/** The improved-vs-original table as text: one block per change. */
+export function formatAblation(view: ReportView): string {
+  const t = view.ablation.table;
+  if (!t.baseline) return 'No completed run of the report\'s model on MNIST yet: nothing to compare.\n';
+  const lines = [`Improved vs original (${t.epochs} epoch${t.epochs === 1 ? '' : 's'}; epochs to ${Math.round(CONVERGENCE_THRESHOLD * 100)}% validation accuracy):`, ''];
+  for (const r of t.rows) {
+    lines.push(`${r.title} (seed${r.seeds.length === 1 ? '' : 's'} ${r.seeds.join(', ')})`);
+    lines.push(`  test accuracy: report's ${pct(r.improved.testAccuracy)}, original ${pct(r.original.testAccuracy)}: ${accuracyGainText(r.testAccuracyGain)}`);
+    lines.push(`  epochs to ${Math.round(CONVERGENCE_THRESHOLD * 100)}%: report's ${epochsText(r.improved.epochsToThreshold)}, original ${epochsText(r.original.epochsToThreshold)}${r.epochsSaved === null ? '' : ` (${r.epochsSaved} saved)`}`);
+    if (r.note) lines.push(`  ${r.note}`);
+    lines.push('');
+  }
+  if (t.missing.length) lines.push(`No paired runs yet for: ${t.missing.join(', ')}.`);
+  return lines.join('\n') + '\n';
+}
+
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const parsed = parseReportArgs(argv);
   if (parsed.kind === 'help') {
@@ -97,7 +123,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT_USAGE;
   }
   const a = parsed.args;
-  const plan = { seeds: a.seeds, ...(a.epochs !== null ? { epochs: a.epochs } : {}) };
+  const plan = { seeds: a.seeds, ...(a.epochs !== null ? { epochs: a.epochs } : {}), set: a.ablation ? ('ablation' as const) : ('report' as const) };
+  const tag = a.ablation ? 'ablation' : 'report';
   const dbPath = a.db ?? defaultDbPath();
   let wb: Workbench;
   try {
@@ -122,11 +149,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   });
   try {
     const queued = await wb.api.queueReportRuns(plan);
-    const before = await wb.api.getReport(plan);
-    const reused = before.presets.reduce((n, p) => n + p.used.length, 0) - queued.length;
-    log.write(`The report needs ${queued.length + Math.max(0, reused)} runs here: ${queued.length} to train now${reused > 0 ? `, ${reused} already recorded` : ''}.\n`);
+    if (a.ablation) log.write(`Improved vs original: ${queued.length} run${queued.length === 1 ? '' : 's'} to train now.\n`);
+    else {
+      const before = await wb.api.getReport(plan);
+      const reused = before.presets.reduce((n, p) => n + p.used.length, 0) - queued.length;
+      log.write(`The report needs ${queued.length + Math.max(0, reused)} runs here: ${queued.length} to train now${reused > 0 ? `, ${reused} already recorded` : ''}.\n`);
+    }
     // Train what waits (also runs queued earlier and never trained), one at a time on every core.
-    const waiting = (await wb.api.listRuns({ status: 'queued', sort: 'createdAt', order: 'asc', limit: 1000 })).rows.filter((r) => r.tags.includes('report'));
+    const waiting = (await wb.api.listRuns({ status: 'queued', sort: 'createdAt', order: 'asc', limit: 1000 })).rows.filter((r) => r.tags.includes(tag));
     for (const r of waiting) wb.supervisor.enqueue(r.id);
     for (const r of waiting) {
       log.write(`Training run ${r.id} "${r.name}"…\n`);
@@ -135,8 +165,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       if (stopping) break;
     }
     const view = await wb.api.getReport(plan);
-    if (a.json) io.stdout.write(JSON.stringify(reportJson(view), null, 2) + '\n');
-    else io.stdout.write('\n' + formatReport(view));
+    if (a.json) io.stdout.write(JSON.stringify(a.ablation ? { ablation: view.ablation.table } : reportJson(view), null, 2) + '\n');
+    else io.stdout.write('\n' + (a.ablation ? formatAblation(view) : formatReport(view)));
     return stopping ? EXIT_STOPPED : EXIT_OK;
   } catch (e) {
     io.stderr.write(`report: ${errorText(e)}\n`);

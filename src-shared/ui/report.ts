@@ -30,3 +30,22 @@ export const VERDICT_LABELS: Readonly<Record<Verdict, string>> = {
   missing: 'Missing runs',
   provisional: 'Provisional',
 };
+
+/** A test-accuracy difference (fraction) in percentage points: "+0.33 points", "−1.20 points". */
+export function accuracyGainText(gain: number): string {
+  const v = Math.abs(gain * 100).toFixed(2);
+  return `${gain >= 0 && v !== '0.00' ? '+' : v === '0.00' ? '±' : '−'}${v} points`;
+}
+
+/** Epochs to the convergence mark: "3", "3.5" (a mean over seeds), or "not reached". */
+export function epochsText(epochs: number | null): string {
+  return epochs === null ? 'not reached' : String(Math.round(epochs * 10) / 10);
+}
+
+/** What a change does to convergence, in words: "converges 2 epochs sooner", "1 epoch later", "as fast". */
+export function epochsSavedText(saved: number | null): string {
+  if (saved === null) return 'no comparison (a side never reached the mark)';
+  const n = Math.round(Math.abs(saved) * 10) / 10;
+  if (n === 0) return 'converges as fast';
+  return `converges ${n} epoch${n === 1 ? '' : 's'} ${saved > 0 ? 'sooner' : 'later'}`;
+}

@@ -65,4 +65,28 @@ describe('the Report page', () => {
     await until('the stopped runs to show as not counting', async () => (await page.locator('[data-excluded]').count()) > 0 || (await page.locator('[data-report-missing]').count()) > 0);
     expect(pageErrors(page)).toEqual([]);
   }, 400_000);
+
+  it('Improved vs original pairs the report\'s run with a run that undoes one change, queued from the page', async () => {
+    await page.goto(`${base}#/report`);
+    await page.locator('[data-ablation]').waitFor();
+    await page.locator('[data-plan-seeds]').selectOption('1');
+    await page.locator('[data-plan-quick]').check();
+    await page.locator('[data-plan-epochs]').fill('1');
+    // The Table 1 run (seed 1, 1 epoch) is recorded: only the runs that undo a change are missing.
+    const missing = page.locator('[data-ablation-missing]');
+    await missing.filter({ hasText: "Original activation (LeCun's tanh) (seed 1, 1 epoch)" }).waitFor();
+    expect(await missing.textContent()).not.toContain('The report (Table 1)');
+    await page.locator('[data-queue-ablation]').click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.locator('h2, [role="heading"]').first().textContent()).toMatch(/Queue the improved-vs-original runs\?/);
+    await dialog.getByRole('button', { name: /^Queue \d+ runs?$/ }).click();
+    await page.locator('[data-ablation-complete]').waitFor();
+    // The tanh run trains first (the plan's order); when it finishes, its row appears, live.
+    const row = page.locator('[data-ablation-row="activation"]');
+    await row.waitFor({ timeout: 240_000 });
+    expect(await row.textContent()).toMatch(/ReLU instead of LeCun's tanh.*\d+\.\d\d% test.*[+−±]\d+\.\d\d points test accuracy; (converges|no comparison)/s);
+    await shot(page, 'report-03-improved-vs-original');
+    for (const r of (await s.wb.api.listRuns({ status: ['queued', 'running'] })).rows) await s.wb.api.stopRun({ id: r.id });
+    expect(pageErrors(page)).toEqual([]);
+  }, 400_000);
 });

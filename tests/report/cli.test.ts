@@ -23,8 +23,9 @@ function report(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 describe('npm run report', () => {
   it('checks its flags', () => {
-    expect(parseReportArgs([])).toEqual({ kind: 'ok', args: { seeds: 3, epochs: null, json: false, db: null } });
-    expect(parseReportArgs(['--epochs', '2', '--seeds=1', '--json', '--db', 'x.sqlite'])).toEqual({ kind: 'ok', args: { seeds: 1, epochs: 2, json: true, db: 'x.sqlite' } });
+    expect(parseReportArgs([])).toEqual({ kind: 'ok', args: { seeds: 3, epochs: null, json: false, ablation: false, db: null } });
+    expect(parseReportArgs(['--epochs', '2', '--seeds=1', '--json', '--db', 'x.sqlite'])).toEqual({ kind: 'ok', args: { seeds: 1, epochs: 2, json: true, ablation: false, db: 'x.sqlite' } });
+    expect(parseReportArgs(['--ablation', '--epochs=3'])).toEqual({ kind: 'ok', args: { seeds: 3, epochs: 3, json: false, ablation: true, db: null } });
     expect(parseReportArgs(['--epochs', '41'])).toMatchObject({ kind: 'error', message: '--epochs must be a whole number from 1 to 40 (got "41").' });
     expect(parseReportArgs(['--seeds', '0'])).toMatchObject({ kind: 'error', message: expect.stringMatching(/--seeds must be a whole number from 1 to 10/) });
     expect(parseReportArgs(['--fast'])).toMatchObject({ kind: 'error', message: 'Unknown argument "--fast".' });
@@ -50,5 +51,16 @@ describe('npm run report', () => {
     expect(again.stdout).toMatch(/The report needs 7 runs here: 0 to train now, 7 already recorded/);
     expect(again.stdout).toMatch(/^Table 1 configuration: test accuracy — provisional \(so far: /m);
     expect(again.stdout).toMatch(/^9 claims: /m);
+
+    // Improved vs original reuses the report's seed-1 and SGD runs and trains the five others.
+    const abl = await report(['--ablation', '--epochs', '1', '--db', db]);
+    expect(abl.code, abl.stderr).toBe(0);
+    expect(abl.stdout).toMatch(/Improved vs original: 5 runs to train now/);
+    expect(abl.stdout).toMatch(/^Improved vs original \(1 epoch; epochs to 98% validation accuracy\):$/m);
+    for (const title of ["ReLU instead of LeCun's tanh", 'Max-pooling instead of trainable subsampling', "A full C3 instead of LeCun's connection table", 'Softmax instead of RBF output units', 'Adam instead of plain SGD', "All four architecture changes (LeCun's 1998 network vs the report's)"]) {
+      expect(abl.stdout).toContain(`${title} (seed 1)`);
+    }
+    expect(abl.stdout.match(/^ {2}test accuracy: report's \d+\.\d\d%, original \d+\.\d\d%: [+−±]\d+\.\d\d points$/gm)).toHaveLength(6);
+    expect(abl.stdout).not.toMatch(/No paired runs yet/);
   }, 400_000);
 });

@@ -24,8 +24,9 @@ export function useReport() {
   useEvent('runStatus', refresh);
   useEvent('runChanged', refresh);
 
-  async function queueMissing(): Promise<RunRow[]> {
-    const rows = await api.queueReportRuns(params());
+  /** Queues what a plan still needs: the report's runs, or the improved-vs-original table's. */
+  async function queueMissing(set: 'report' | 'ablation' = 'report'): Promise<RunRow[]> {
+    const rows = await api.queueReportRuns({ ...params(), set });
     await report.run({ quiet: true });
     return rows;
   }
