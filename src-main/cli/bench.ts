@@ -25,12 +25,8 @@
 // With --json, one JSON object with the same fields instead.
 
 import { pathToFileURL } from 'node:url';
-import { cpus, loadavg } from 'node:os';
 import { BatchWriter, createReferenceBackend, createTrainer, normStats, initParams, Prng, type Backend, type ImageSet, type Dataset } from '../../src-shared/engine';
 import { createWasmBackend, type StageName } from '../../src-shared/engine/wasm/backend';
-import { checkThreads, MAX_THREADS } from '../../src-shared/engine/shards';
-import { FLT_MIN } from '../../src-shared/engine/ftz';
-import { createThreadedBackend } from '../runs/pool';
 import { createParallelBackend } from '../../src-shared/engine/wasm/parallel';
 import { convForward, convBackward } from '../../src-shared/engine/reference/conv';
 import { reluForward, reluBackward } from '../../src-shared/engine/reference/relu';
@@ -39,158 +35,19 @@ import { affineForward, affineBackward } from '../../src-shared/engine/reference
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward } from '../../src-shared/engine/reference/softmax';
 import { view } from '../../src-shared/engine/layout';
 import { architectureOf, isDefaultArchitecture, type Architecture } from '../../src-shared/engine/arch';
-import { CONFIG_KEYS, DEFAULT_CONFIG, FIELDS, PRESETS, presetConfig, validateRunConfig, type RunConfig } from '../../src-shared/config';
+import { DEFAULT_CONFIG, type RunConfig } from '../../src-shared/config';
 import { loadMnist } from '../data/mnist';
+import { cpuMs, fmt, machineInfo, type Machine } from './bench-common';
+import { formatThreadBench, runThreadBench } from './bench-threads';
+import { BENCH_HELP, parseBenchArgs, type BenchOptions } from './bench-args';
+
+export { formatThreadBench, runThreadBench, type ThreadBenchReport, type ThreadEpoch, type ThreadRun } from './bench-threads';
+export { BENCH_HELP, DEFAULT_BENCH, parseBenchArgs, type BackendChoice, type BenchOptions, type ParsedBench } from './bench-args';
 
 /** GEMM-equivalent multiply-adds ×2 per image (spec.md: ~0.83 MFLOP forward, ~2.26 MFLOP a step). */
 export const FLOP_INFER = 2 * (6 * 784 * 25 + 16 * 100 * 150 + 400 * 120 + 120 * 84 + 84 * 10); // 833,040
 /** Forward + weight gradients of every layer + input gradients of every layer but C1. */
 export const FLOP_TRAIN = FLOP_INFER + 2 * (6 * 784 * 25 + 2 * 16 * 100 * 150 + 2 * (400 * 120 + 120 * 84 + 84 * 10)); // 2,263,920
-
-export type BackendChoice = 'wasm' | 'reference' | 'both';
-
-export interface BenchOptions {
-  batch: number;
-  reps: number;
-  warmup: number;
-  refReps: number;
-  backend: BackendChoice;
-  epoch: boolean;
-  json: boolean;
-  data: 'mnist' | 'synthetic';
-  /** --threads: train whole epochs once per thread count instead of the step benchmarks. */
-  threads?: number[];
-  /** --train-epochs: epochs per thread count (default 1). */
-  trainEpochs?: number;
-  /** --preset: the configuration of those epochs (default 'report'). */
-  preset?: string;
-  /**
-   * --set KEY=VALUE: changes to the preset's configuration (--threads); without --threads the
-   * architecture settings choose the network the steps and the epoch time, and the other
-   * settings change the epoch's configuration.
-   */
-  set?: Partial<RunConfig>;
-}
-
-export const DEFAULT_BENCH: Readonly<BenchOptions> = Object.freeze({ batch: 200, reps: 20, warmup: 5, refReps: 3, backend: 'both', epoch: true, json: false, data: 'mnist' });
-
-export const BENCH_HELP = `Usage: npm run bench -- [flags]
-
-Times LeNet-5 training steps and inference (single-threaded) and prints one record per line
-(format documented in docs/performance.md).
-
-  --batch N        images per step, 1..4096 (default 200)
-  --reps N         timed repetitions of each measurement, 1..1000 (default 20; median reported)
-  --warmup N       untimed repetitions first, 0..1000 (default 5)
-  --ref-reps N     repetitions for the slow reference backend, 1..100 (default 3)
-  --backend B      wasm | reference | both (default both)
-  --data D         mnist (real batches, default) | synthetic (seeded noise, no files needed)
-  --no-epoch       skip the full training epoch (59,000 images, report configuration, wasm)
-  --threads LIST   train whole epochs on each thread count of LIST (e.g. 1,2; each 1..${MAX_THREADS})
-                   with the data-parallel backend, print images/s per count and the speed-up; skips
-                   the step benchmarks
-  --train-epochs N epochs per thread count, 1..100 (default 1; --threads only)
-  --preset ID      the configuration of those epochs (default report; --threads only):
-                   ${PRESETS.map((p) => p.id).join(', ')}
-  --set KEY=VALUE  change one setting of that configuration, e.g. --set batchSize=50 --set init=he
-                   (repeatable; run config keys as in the app); without --threads the architecture
-                   settings (activation, pooling, c3Connections, output) choose the network that
-                   the steps and the epoch time, e.g. --set activation=tanh
-  --json           one JSON object instead of lines
-  --help           this text
-`;
-
-/** The run settings --set may change (the dataset is always the bundled MNIST). */
-const SETTABLE = CONFIG_KEYS.filter((k) => k !== 'dataset');
-
-export type ParsedBench = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'run'; options: BenchOptions };
-
-const INT_FLAGS: Record<string, { key: 'batch' | 'reps' | 'warmup' | 'refReps'; min: number; max: number }> = {
-  '--batch': { key: 'batch', min: 1, max: 4096 },
-  '--reps': { key: 'reps', min: 1, max: 1000 },
-  '--warmup': { key: 'warmup', min: 0, max: 1000 },
-  '--ref-reps': { key: 'refReps', min: 1, max: 100 },
-};
-
-/** Parses bench flags (`--flag value` or `--flag=value`). Never throws. */
-export function parseBenchArgs(argv: readonly string[]): ParsedBench {
-  const o: BenchOptions = { ...DEFAULT_BENCH };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
-    if (flag === '--help' || flag === '-h') return { kind: 'help' };
-    if (flag === '--json' || flag === '--no-epoch') {
-      if (inline !== undefined) return { kind: 'error', message: `${flag} takes no value.` };
-      if (flag === '--json') o.json = true;
-      else o.epoch = false;
-      continue;
-    }
-    const spec = INT_FLAGS[flag];
-    if (spec) {
-      const v = value();
-      if (v === undefined) return { kind: 'error', message: `${flag} needs a value.` };
-      const n = /^\d+$/.test(v) ? Number(v) : NaN;
-      if (!Number.isSafeInteger(n) || n < spec.min || n > spec.max) return { kind: 'error', message: `${flag} must be a whole number between ${spec.min} and ${spec.max} (got ${JSON.stringify(v)}).` };
-      o[spec.key] = n;
-      continue;
-    }
-    if (flag === '--threads') {
-      const v = value();
-      if (v === undefined) return { kind: 'error', message: '--threads needs a list of thread counts, e.g. 1,2.' };
-      const counts: number[] = [];
-      for (const part of v.split(',')) {
-        const n = /^-?\d+$/.test(part.trim()) ? Number(part.trim()) : NaN;
-        try {
-          counts.push(checkThreads(n, '--threads'));
-        } catch {
-          return { kind: 'error', message: `--threads: each thread count must be a whole number between 1 and ${MAX_THREADS} (got ${JSON.stringify(part)}).` };
-        }
-      }
-      o.threads = counts;
-      continue;
-    }
-    if (flag === '--set') {
-      const v = value();
-      const at = v === undefined ? -1 : v.indexOf('=');
-      const key = at > 0 ? v!.slice(0, at) : '';
-      if (!(SETTABLE as readonly string[]).includes(key)) return { kind: 'error', message: `--set needs KEY=VALUE with KEY one of ${SETTABLE.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
-      const text = v!.slice(at + 1);
-      const kind = FIELDS[key as keyof RunConfig].kind;
-      o.set = { ...o.set, [key]: (kind === 'int' || kind === 'num') && text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text };
-      continue;
-    }
-    if (flag === '--train-epochs') {
-      const v = value();
-      const n = v !== undefined && /^\d+$/.test(v) ? Number(v) : NaN;
-      if (!(n >= 1 && n <= 100)) return { kind: 'error', message: `--train-epochs must be a whole number between 1 and 100 (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
-      o.trainEpochs = n;
-      continue;
-    }
-    if (flag === '--preset') {
-      const v = value();
-      if (v === undefined || !PRESETS.some((p) => p.id === v)) return { kind: 'error', message: `--preset must be one of ${PRESETS.map((p) => p.id).join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
-      o.preset = v;
-      continue;
-    }
-    if (flag === '--backend' || flag === '--data') {
-      const v = value();
-      const allowed = flag === '--backend' ? ['wasm', 'reference', 'both'] : ['mnist', 'synthetic'];
-      if (v === undefined || !allowed.includes(v)) return { kind: 'error', message: `${flag} must be one of ${allowed.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)}).` };
-      if (flag === '--backend') o.backend = v as BackendChoice;
-      else o.data = v as BenchOptions['data'];
-      continue;
-    }
-    return { kind: 'error', message: `Unknown flag ${JSON.stringify(arg)}. See --help.` };
-  }
-  if (o.set || o.preset) {
-    const checked = validateRunConfig({ ...presetConfig(o.preset ?? 'report'), ...o.set });
-    if (!checked.ok) return { kind: 'error', message: `--set: ${checked.errors.map((e) => e.message).join('; ')}` };
-  }
-  return { kind: 'run', options: o };
-}
 
 export interface Timing {
   backend: string;
@@ -228,7 +85,7 @@ export interface EpochTiming {
 }
 
 export interface BenchReport {
-  machine: { cpu: string; cores: number; node: string; load1: number };
+  machine: Machine;
   setup: { data: string; batch: number; reps: number; warmup: number; refReps: number; flopTrainPerImage: number; flopInferPerImage: number; architecture: Architecture };
   results: Timing[];
   layers: LayerTiming[];
@@ -239,12 +96,6 @@ function median(a: number[]): number {
   const s = a.slice().sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Milliseconds of CPU time this process has used (all its threads; the work here is on one). */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 /** Wall-clock and CPU milliseconds of each timed repetition. */
@@ -400,124 +251,6 @@ export function runBench(o: BenchOptions, log: (line: string) => void = () => {}
   return report;
 }
 
-export interface ThreadEpoch {
-  threads: number;
-  epoch: number;
-  images: number;
-  batch: number;
-  trainS: number;
-  evalS: number;
-  imagesPerS: number;
-  /** CPU time of the process (all threads) during the epoch, evaluation included. */
-  cpuS: number;
-  loss: number;
-  valAcc: number;
-  /** Parameters that are exactly 0, and subnormal ones (flush-to-zero keeps the latter at 0). */
-  zeroParams: number;
-  subnormalParams: number;
-}
-
-export interface ThreadRun {
-  threads: number;
-  preset: string;
-  epochs: number;
-  /** Training images over training time, all epochs. */
-  imagesPerS: number;
-  wallS: number;
-  cpuS: number;
-  /** imagesPerS over the first thread count's. */
-  speedup: number;
-  /** The final parameters equal the first thread count's, bit for bit. */
-  identical: boolean;
-  rssMb: number;
-  peakRssMb: number;
-}
-
-export interface ThreadBenchReport {
-  machine: BenchReport['machine'];
-  config: RunConfig;
-  epochs: ThreadEpoch[];
-  runs: ThreadRun[];
-}
-
-/**
- * Trains `epochs` epochs of the configuration once per thread count on the data-parallel backend
- * (src-main/runs/pool.ts), in order, each from the same seed.
- */
-export async function runThreadBench(o: BenchOptions, log: (line: string) => void = () => {}): Promise<ThreadBenchReport> {
-  const counts = o.threads ?? [1];
-  const preset = o.preset ?? 'report';
-  const config: RunConfig = { ...presetConfig(preset), ...o.set, epochs: o.trainEpochs ?? 1 };
-  const dataset = loadMnist();
-  const report: ThreadBenchReport = { machine: machineInfo(), config, epochs: [], runs: [] };
-  let first: Float32Array | null = null;
-  for (const threads of counts) {
-    log(`training ${config.epochs} epoch(s) of ${preset} on ${threads} thread(s)…`);
-    const backend = await createThreadedBackend(Math.max(config.batchSize, 200), threads, { architecture: architectureOf(config) });
-    try {
-      const trainer = createTrainer(config, dataset.train, backend);
-      const c0 = cpuMs(), t0 = performance.now();
-      let images = 0, trainS = 0, epochCpu0 = c0;
-      while (!trainer.done) {
-        const info = trainer.step();
-        const m = info.epochEnd;
-        if (!m) continue;
-        const epochImages = config.sampling === 'bootstrap' ? trainer.itersPerEpoch * config.batchSize : trainer.split.nTrain;
-        const epochTrainS = epochImages / m.imagesPerSecond;
-        images += epochImages;
-        trainS += epochTrainS;
-        let zero = 0, sub = 0;
-        for (const v of trainer.params) {
-          if (v === 0) zero++;
-          else if (Math.abs(v) < FLT_MIN) sub++;
-        }
-        const cpuNow = cpuMs();
-        const e: ThreadEpoch = {
-          threads, epoch: m.epoch, images: epochImages, batch: config.batchSize, trainS: epochTrainS, evalS: m.durationMs / 1000 - epochTrainS,
-          imagesPerS: m.imagesPerSecond, cpuS: (cpuNow - epochCpu0) / 1000, loss: m.meanIterationLoss, valAcc: m.valAccuracy, zeroParams: zero, subnormalParams: sub,
-        };
-        epochCpu0 = cpuNow;
-        report.epochs.push(e);
-        log(formatThreadEpoch(e));
-      }
-      const wallS = (performance.now() - t0) / 1000, cpuS = (cpuMs() - c0) / 1000;
-      const imagesPerS = images / trainS;
-      const identical = first === null || trainer.params.every((v, i) => Object.is(v, first![i]));
-      if (first === null) first = trainer.params.slice();
-      const usage = process.resourceUsage();
-      report.runs.push({
-        threads, preset, epochs: config.epochs, imagesPerS, wallS, cpuS, speedup: report.runs.length ? imagesPerS / report.runs[0].imagesPerS : 1,
-        identical, rssMb: process.memoryUsage().rss / 2 ** 20, peakRssMb: usage.maxRSS / 1024,
-      });
-    } finally {
-      await backend.dispose();
-    }
-  }
-  return report;
-}
-
-function formatThreadEpoch(e: ThreadEpoch): string {
-  return `thread_epoch threads=${e.threads} epoch=${e.epoch} images=${e.images} batch=${e.batch} train_s=${fmt(e.trainS, 2)} eval_s=${fmt(e.evalS, 2)} images_per_s=${fmt(e.imagesPerS, 0)} cpu_s=${fmt(e.cpuS, 2)} loss=${fmt(e.loss, 6)} val_acc=${fmt(e.valAcc, 4)} zero_params=${e.zeroParams} subnormal_params=${e.subnormalParams}`;
-}
-
-/** The line-oriented output of --threads (format 1). */
-export function formatThreadBench(r: ThreadBenchReport): string[] {
-  const lines = [
-    'bench format=1',
-    `machine cpu=${JSON.stringify(r.machine.cpu)} cores=${r.machine.cores} node=${r.machine.node} load1=${r.machine.load1}`,
-    ...r.epochs.map(formatThreadEpoch),
-  ];
-  for (const t of r.runs) {
-    lines.push(`thread_run threads=${t.threads} preset=${t.preset} epochs=${t.epochs} images_per_s=${fmt(t.imagesPerS, 0)} wall_s=${fmt(t.wallS, 2)} cpu_s=${fmt(t.cpuS, 2)} speedup=${fmt(t.speedup, 2)} identical=${t.identical ? 'yes' : 'no'} rss_mb=${fmt(t.rssMb, 0)} peak_rss_mb=${fmt(t.peakRssMb, 0)}`);
-  }
-  return lines;
-}
-
-function machineInfo(): BenchReport['machine'] {
-  return { cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, node: process.version, load1: Number(loadavg()[0].toFixed(2)) };
-}
-
-const fmt = (v: number, digits: number): string => v.toFixed(digits);
 const archTag = (a: Architecture): string => `${a.activation}/${a.pooling}/${a.c3Connections}/${a.output}`;
 
 /** The line-oriented output (format 1). */

@@ -3,10 +3,11 @@
 //     and then every staleAfterMs / 2, since the CLI or another app instance may die while this
 //     one runs. A process on this host is known gone at once (its pid is gone); elsewhere its
 //     lease decides;
-//   - runs queued in earlier sessions are queued again, oldest first (the persistent queue).
+//   - runs queued in earlier sessions are queued again, oldest first (the persistent queue);
+//   - a queued run that stands past iteration 0 (resumed, or forked) continues from its checkpoint.
 
 import type { EventMap } from '../../src-shared/contract';
-import type { Store } from '../store/index';
+import type { CheckpointRow, RunRecord, Store } from '../store/index';
 import { isOwnerGone } from './lease';
 
 /** Marks runs whose process is gone interrupted; emits their runStatus; returns their ids. */
@@ -41,4 +42,16 @@ export function requeueStored(store: Store, enqueue: (runId: number) => void): v
     for (const r of page.runs) enqueue(r.id);
     if (offset + 1000 >= page.total) break;
   }
+}
+
+/** The checkpoint a queued run continues from: its own latest (after a resume), its fork's, or none (a fresh start). */
+export function startCheckpoint(store: Store, run: RunRecord): { id: number; data: Uint8Array } | null {
+  if (run.progress.iteration === 0) return null;
+  let cp: CheckpointRow | undefined = store.listCheckpoints(run.id).filter((c) => c.iteration === run.progress.iteration).pop();
+  if (!cp && run.forkedFrom?.checkpointId) cp = store.getCheckpoint(run.forkedFrom.checkpointId);
+  if (!cp || cp.iteration !== run.progress.iteration) {
+    throw new Error(`run ${run.id} stands at iteration ${run.progress.iteration} but has no checkpoint there to continue from.`);
+  }
+  const loaded = store.loadCheckpoint(cp.id); // verifies the SHA-256
+  return { id: cp.id, data: new Uint8Array(loaded.data) };
 }

@@ -17,10 +17,11 @@
 import { availableParallelism } from 'node:os';
 import type { EventMap, QueueStatus } from '../../src-shared/contract';
 import { errorText } from '../../src-shared/errors';
-import { StoreError, type CheckpointRow, type EvaluationRecord, type RunRecord, type Store } from '../store/index';
+import { StoreError, type EvaluationRecord, type RunRecord, type Store } from '../store/index';
 import type { Execution, Executor, RemoteExecutor } from './executor';
 import { checkLeaseTiming, isOwnerGone, LeaseKeeper, newOwnerId, type LeaseTiming } from './lease';
 import { Evaluator } from './evaluator';
+import { startCheckpoint } from './recovery';
 import { DEFAULT_PROGRESS_INTERVAL_MS, type BackendChoice, type DatasetRef, type TrainTask, type WorkerMessage } from './protocol';
 import { RunRecorder, type Verdict } from './recorder';
 import { ThreadBudget } from './scheduler';
@@ -287,7 +288,7 @@ export class RunSupervisor {
   private launch(runId: number, threads: number, executor: Executor): boolean {
     const run = this.store.getRun(runId);
     if (run.status !== 'queued') return false; // stopped, deleted or taken meanwhile
-    const checkpoint = this.startCheckpoint(run);
+    const checkpoint = startCheckpoint(this.store, run);
     const dataset = this.opts.datasetRef(run.config.dataset);
     // Claim it: queued → running under our owner id in one transaction, so when two processes
     // share the database (the app and the web host, say) only one of them gets the run.
@@ -370,18 +371,6 @@ export class RunSupervisor {
     } catch {
       return '';
     }
-  }
-
-  /** The checkpoint a queued run continues from: its own latest (after a resume), its fork's, or none. */
-  private startCheckpoint(run: RunRecord): { id: number; data: Uint8Array } | null {
-    if (run.progress.iteration === 0) return null;
-    let cp: CheckpointRow | undefined = this.store.listCheckpoints(run.id).filter((c) => c.iteration === run.progress.iteration).pop();
-    if (!cp && run.forkedFrom?.checkpointId) cp = this.store.getCheckpoint(run.forkedFrom.checkpointId);
-    if (!cp || cp.iteration !== run.progress.iteration) {
-      throw new Error(`run ${run.id} stands at iteration ${run.progress.iteration} but has no checkpoint there to continue from.`);
-    }
-    const loaded = this.store.loadCheckpoint(cp.id); // verifies the SHA-256
-    return { id: cp.id, data: new Uint8Array(loaded.data) };
   }
 
   /** A queued run that could not start: failed with the reason (if it is still queued, so ours to touch). */

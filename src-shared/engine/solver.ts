@@ -30,7 +30,7 @@ import type { Backend } from './backend';
 import type { EpochMetrics, Evaluation, ImageSet, IterationInfo, TrainConfig, Trainer } from './types';
 import { Prng } from './prng';
 import { NUM_CLASSES, layoutFor, type ParamLayout } from './layout';
-import { architectureOf, checkArchitecture, describeArchitecture, sameArchitecture, DEFAULT_ARCHITECTURE, type Architecture } from './arch';
+import { architectureOf, describeArchitecture, sameArchitecture, type Architecture } from './arch';
 import { initParams } from './init';
 import { normStats, type NormStats } from './batch';
 import { composedStep, type BatchRef, type TrainingStep } from './step';
@@ -38,6 +38,9 @@ import { learningRateAt } from './schedule';
 import { checkTrainConfig } from './trainConfig';
 import { checkImageSet, fingerprint, splitTrainSet, STREAM, type Split } from './split';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointBuffer } from './checkpoint';
+import { readIdentity } from './checkpoint-model';
+
+export { checkpointModel, type CheckpointModel } from './checkpoint-model';
 
 /**
  * Bumped when a change to the engine changes the numbers a run produces.
@@ -348,42 +351,6 @@ export function createTrainer(config: TrainConfig, train: ImageSet, backend: Bac
   return t;
 }
 
-/** What a checkpoint's header says about its network and data, checked (restoreTrainer, checkpointModel). */
-interface CheckpointIdentity {
-  config: TrainConfig;
-  architecture: Architecture;
-  normalization: NormStats;
-}
-
-function readIdentity(version: number, h: Record<string, unknown>): CheckpointIdentity {
-  if (h.kind !== 'lenet5-trainer') throw new Error('This checkpoint is not a LeNet-5 trainer checkpoint.');
-  let cfg: TrainConfig;
-  try {
-    cfg = checkTrainConfig(h.config);
-  } catch (e) {
-    throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
-  }
-  // Version 1 predates the switches: the report's model (checkTrainConfig read its config so).
-  let architecture: Architecture = { ...DEFAULT_ARCHITECTURE };
-  if (version >= 2) {
-    try {
-      architecture = checkArchitecture(h.architecture);
-    } catch (e) {
-      throw new Error(`Corrupt checkpoint: ${(e as Error).message}`);
-    }
-  }
-  if (!sameArchitecture(architecture, cfg)) throw new Error(`Corrupt checkpoint: its architecture (${describeArchitecture(architecture)}) is not its config's (${describeArchitecture(cfg)}).`);
-  const nh = h.normalization as Partial<NormStats> | null;
-  if (!nh || nh.mode !== cfg.normalization || typeof nh.mean !== 'number' || !Number.isFinite(nh.mean) || typeof nh.std !== 'number' || !(nh.std > 0) || !Number.isFinite(nh.std)) {
-    throw new Error('Corrupt checkpoint: the normalisation statistics are missing or invalid.');
-  }
-  const mi = nh.meanImage;
-  if ((nh.mode === 'center') !== Array.isArray(mi) || (Array.isArray(mi) && (mi.length !== 784 || !mi.every((v) => typeof v === 'number' && Number.isFinite(v))))) {
-    throw new Error('Corrupt checkpoint: the mean image of the normalisation is missing or invalid.');
-  }
-  return { config: cfg, architecture, normalization: { mode: nh.mode, mean: nh.mean, std: nh.std, ...(mi ? { meanImage: mi } : {}) } };
-}
-
 /**
  * Continues a run from checkpoint() bytes on the same training set: refuses wrong magic, unknown
  * versions, truncated or corrupt data, a different training set and a backend built for another
@@ -402,29 +369,4 @@ export function restoreTrainer(checkpoint: Uint8Array, train: ImageSet, backend:
   const t = new SolverImpl(cfg, train, backend, options, normalization, print);
   t.load(h, buffers);
   return t;
-}
-
-/** The model inside a checkpoint, for exports and views that need no trainer. */
-export interface CheckpointModel {
-  architecture: Architecture;
-  layout: ParamLayout;
-  /** The parameters, in `layout`. */
-  params: Float32Array;
-  normalization: NormStats;
-  epoch: number;
-  iteration: number;
-}
-
-/** Reads a checkpoint's network (architecture, parameters, input normalisation); refuses what restoreTrainer refuses about them. */
-export function checkpointModel(checkpoint: Uint8Array): CheckpointModel {
-  const { version, header: h, buffers } = decodeCheckpoint(checkpoint);
-  const { architecture, normalization } = readIdentity(version, h);
-  const layout = layoutFor(architecture);
-  const params = buffers.get('params');
-  if (!(params instanceof Float32Array) || params.length !== layout.count) throw new Error(`Corrupt checkpoint: buffer "params" must hold ${layout.count} float32 values.`);
-  const whole = (v: unknown, what: string): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`Corrupt checkpoint: ${what} must be a whole number.`);
-    return v;
-  };
-  return { architecture, layout, params, normalization, epoch: whole(h.epoch, 'epoch'), iteration: whole(h.iteration, 'iteration') };
 }
