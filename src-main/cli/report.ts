@@ -155,14 +155,29 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const reused = before.presets.reduce((n, p) => n + p.used.length, 0) - queued.length;
       log.write(`The report needs ${queued.length + Math.max(0, reused)} runs here: ${queued.length} to train now${reused > 0 ? `, ${reused} already recorded` : ''}.\n`);
     }
-    // Train what waits (also runs queued earlier and never trained), one at a time on every core.
-    const waiting = (await wb.api.listRuns({ status: 'queued', sort: 'createdAt', order: 'asc', limit: 1000 })).rows.filter((r) => r.tags.includes(tag));
-    for (const r of waiting) wb.supervisor.enqueue(r.id);
-    for (const r of waiting) {
-      log.write(`Training run ${r.id} "${r.name}"…\n`);
-      const end = await watch.ended(r.id);
-      if (end.status !== 'completed') log.write(`  run ${r.id} ${end.status}${end.error ? `: ${end.error}` : ''}\n`);
-      if (stopping) break;
+    // Train what waits (also runs queued earlier and never trained), one at a time on every core;
+    // queueing may already have started the first. Each run is announced when it starts.
+    const waiting = (await wb.api.listRuns({ status: ['queued', 'running'], sort: 'createdAt', order: 'asc', limit: 1000 })).rows.filter((r) => r.tags.includes(tag));
+    const names = new Map(waiting.map((r) => [r.id, r.name]));
+    const announce = (id: number): void => {
+      if (names.has(id)) log.write(`Training run ${id} "${names.get(id)}"…\n`);
+      names.delete(id);
+    };
+    const offStart = wb.events.on('runStatus', (e) => {
+      if (e.status === 'running') announce(e.runId);
+    });
+    try {
+      for (const r of waiting) {
+        if (r.status === 'running' || wb.supervisor.isActive(r.id)) announce(r.id);
+        else wb.supervisor.enqueue(r.id);
+      }
+      for (const r of waiting) {
+        const end = await watch.ended(r.id);
+        if (end.status !== 'completed') log.write(`  run ${r.id} ${end.status}${end.error ? `: ${end.error}` : ''}\n`);
+        if (stopping) break;
+      }
+    } finally {
+      offStart();
     }
     const view = await wb.api.getReport(plan);
     if (a.json) io.stdout.write(JSON.stringify(a.ablation ? { ablation: view.ablation.table } : reportJson(view), null, 2) + '\n');

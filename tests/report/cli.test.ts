@@ -46,6 +46,8 @@ describe('npm run report', () => {
     // 1 epoch of 40, 1 seed of 3: Table 1's verdict cannot be final (the SGD-vs-Adam claim reads epoch 1 only, and can).
     expect(json.claims.find((c) => c.id === 'table1')!.verdict).toBe('provisional');
     expect(r.stderr).toMatch(/The report needs 7 runs here: 7 to train now/);
+    // Each run is announced once, when it starts, in the order they train.
+    expect([...r.stderr.matchAll(/^Training run (\d+) "Report: [^"]+"…$/gm)].map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const again = await report(['--epochs', '1', '--seeds', '1', '--db', db]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/The report needs 7 runs here: 0 to train now, 7 already recorded/);
