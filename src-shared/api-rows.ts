@@ -30,6 +30,8 @@ export interface RunRow {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Where it last trained: "this machine, 2 threads" or "agent NAME on HOST, N threads"; null before it first trained. */
+  trainedOn: string | null;
   appVersion: string;
   engineVersion: string;
   /** Why the run failed / diverged / was interrupted; null otherwise. */

@@ -39,6 +39,7 @@ export function runRow(r: RunRecord, datasetHash: string | null, now = Date.now(
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
+    trainedOn: r.trainedOn,
     appVersion: r.appVersion,
     engineVersion: r.engineVersion,
     error: r.error,

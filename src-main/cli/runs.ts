@@ -191,6 +191,7 @@ async function show(wb: Workbench, id: number, out: TextSink): Promise<void> {
   lines.push(`  created    ${date(r.createdAt)} · started ${date(r.startedAt)} · finished ${date(r.finishedAt)}${r.durationMs !== null ? ` · trained ${duration(r)}` : ''}`);
   if (r.sweep) lines.push(`  sweep      #${r.sweep.id} ${r.sweep.name}`);
   if (r.archivedAt !== null) lines.push(`  archived   ${date(r.archivedAt)}`);
+  if (r.trainedOn) lines.push(`  trained on ${r.trainedOn}`);
   lines.push(`  versions   app ${r.appVersion} · engine ${r.engineVersion}`);
   if (r.parentRunId !== null) lines.push(`  forked     from run ${r.parentRunId}, checkpoint ${r.parentCheckpointId ?? '(deleted)'}`);
   if (r.tags.length) lines.push(`  tags       ${r.tags.join(', ')}`);

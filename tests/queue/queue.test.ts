@@ -82,7 +82,7 @@ describe('sweeps on training agents', () => {
         expect(r.epochsDone).toBe(2);
         expect(r.testAccuracy).not.toBeNull();
       }
-      const trainedOn = rows.map((r) => wb.store.getRun(r.id).trainedOn);
+      const trainedOn = await Promise.all(rows.map(async (r) => (await wb.api.getRun({ id: r.id })).trainedOn));
       for (const t of trainedOn) expect(t).toMatch(/^agent a[12] on .*, 1 thread$/);
       expect(new Set(trainedOn).size).toBe(2); // both agents took runs
       const [m] = await wb.api.getMetrics({ runIds: [runs[0].id] });

@@ -86,6 +86,7 @@ describe('runs CLI', () => {
     expect(show.code).toBe(EXIT_OK);
     expect(show.out).toMatch(new RegExp(`Run ${done}: finished run`));
     expect(show.out).toMatch(/status\s+completed/);
+    expect(show.out).toMatch(/^ {2}trained on this machine, \d threads?$/m);
     expect(show.out).toMatch(/Epochs \(2 recorded, 20 iteration losses\)/);
     expect(show.out).toMatch(/Checkpoints \(2\)/);
     expect(show.out).toMatch(/Test evaluation #\d+ .*accuracy \d+\.\d\d%, .*300 images/);

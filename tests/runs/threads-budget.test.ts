@@ -27,6 +27,8 @@ describe('threads per run', () => {
       expect(await waitForStatus(wb, one.id, ['completed', 'failed'])).toBe('completed');
       expect(wb.store.getRun(all.id).trainedOn).toBe('this machine, 2 threads');
       expect(wb.store.getRun(one.id).trainedOn).toBe('this machine, 1 thread');
+      // The API's row says it too (the run's Config tab and `npm run runs -- show` print it).
+      expect((await wb.api.getRun({ id: all.id })).trainedOn).toBe('this machine, 2 threads');
       expect((await params(wb, all.id)).equals(await params(wb, one.id))).toBe(true);
       const cmp = await wb.api.compareRuns({ runIds: [all.id, one.id] });
       expect(cmp.configDiff).toEqual([{ key: 'threads', values: [0, 1] }]);
