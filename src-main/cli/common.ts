@@ -72,3 +72,66 @@ export function runProgram(name: string, main: (argv: readonly string[]) => Prom
     },
   );
 }
+
+/** A subcommand line split up: the command, its positional arguments, its flags and --db. */
+export interface Subcommand<C extends string> {
+  command: C;
+  rest: string[];
+  /** Flag name → value ('yes' for a switch). */
+  flags: Record<string, string>;
+  db: string | null;
+}
+
+/**
+ * Splits `COMMAND [ARGS] [--flag value | --flag=value | --switch] [--db PATH]` (flags anywhere),
+ * refusing with a message: no command, an unknown one, a flag without a value, a switch with one,
+ * a flag given twice, and a flag the command does not take. `kind: 'help'` for --help, -h or
+ * `help`. The caller checks the positional arguments and the flags' values.
+ */
+export function parseSubcommand<C extends string>(
+  argv: readonly string[],
+  commands: readonly C[],
+  flagsOf: Readonly<Record<C, readonly string[]>>,
+  switches: readonly string[] = [],
+): { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'ok'; sub: Subcommand<C> } {
+  if (argv.length === 0) return { kind: 'error', message: `a command is needed: ${commands.join(', ')}.` };
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  let db: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (switches.includes(name)) {
+      if (eq > 0) return { kind: 'error', message: `--${name} takes no value.` };
+      if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
+      flags[name] = 'yes';
+      continue;
+    }
+    const value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+    if (eq < 0) i++;
+    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value.` };
+    if (name === 'db') {
+      if (value === '') return { kind: 'error', message: '--db needs a file path.' };
+      db = value;
+      continue;
+    }
+    if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
+    flags[name] = value;
+  }
+  const [cmd, ...rest] = positional;
+  if (!(commands as readonly string[]).includes(cmd)) return { kind: 'error', message: `unknown command "${cmd}" (commands: ${commands.join(', ')}).` };
+  const command = cmd as C;
+  for (const f of Object.keys(flags)) {
+    if (!flagsOf[command].includes(f)) {
+      const takes = flagsOf[command];
+      return { kind: 'error', message: `${command} does not take --${f}${takes.length ? ` (it takes ${takes.map((x) => '--' + x).join(', ')})` : ''}.` };
+    }
+  }
+  return { kind: 'ok', sub: { command, rest, flags, db } };
+}

@@ -16,7 +16,7 @@ import { checkClassNames, checkRunName, splitClassList } from '../../src-shared/
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { CLASSES_FILE } from '../data/mnist';
 import { defaultDbPath } from '../store/index';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isProgram, runProgram, type CliIo } from './common';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isProgram, parseSubcommand, runProgram, type CliIo } from './common';
 import { formatCount } from './format';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './common';
@@ -57,38 +57,9 @@ export interface ParsedDatasetsArgs {
 export type DatasetsArgs = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'ok'; args: ParsedDatasetsArgs };
 
 export function parseDatasetsArgs(argv: readonly string[]): DatasetsArgs {
-  if (argv.length === 0) return { kind: 'error', message: `a command is needed: ${COMMANDS.join(', ')}.` };
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  let db: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    const value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
-    if (eq < 0) i++;
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value.` };
-    if (name === 'db') {
-      if (value === '') return { kind: 'error', message: '--db needs a file path.' };
-      db = value;
-      continue;
-    }
-    if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
-    flags[name] = value;
-  }
-  const [cmd, ...rest] = positional;
-  if (!(COMMANDS as readonly string[]).includes(cmd)) return { kind: 'error', message: `unknown command "${cmd}" (commands: ${COMMANDS.join(', ')}).` };
-  const command = cmd as Command;
-  for (const f of Object.keys(flags)) {
-    if (!FLAGS[command].includes(f)) {
-      return { kind: 'error', message: `${command} does not take --${f}${FLAGS[command].length ? ` (it takes ${FLAGS[command].map((x) => '--' + x).join(', ')})` : ''}.` };
-    }
-  }
+  const parsed = parseSubcommand(argv, COMMANDS, FLAGS);
+  if (parsed.kind !== 'ok') return parsed;
+  const { command, rest, flags, db } = parsed.sub;
   if (command === 'list') {
     if (rest.length) return { kind: 'error', message: `list takes no arguments (got "${rest.join(' ')}").` };
     return { kind: 'ok', args: { command, folder: null, name: null, classNames: null, db } };

@@ -21,7 +21,7 @@ import { defaultDbPath } from '../store/index';
 import { mostConfusedPairs } from '../../src-shared/metrics';
 import { diagnosisLine } from '../../src-shared/insight/diagnosis';
 import { formatConfusedPairs, formatConfusion, formatCount, formatDuration, formatLoss, formatPercent } from './format';
-import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, runProgram, watchRunEnds, type CliIo } from './common';
+import { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, isProgram, parseSubcommand, runProgram, watchRunEnds, type CliIo } from './common';
 import type { TextSink } from './progress';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_STOPPED, EXIT_USAGE, type CliIo } from './common';
@@ -79,44 +79,9 @@ function positiveId(s: string, what: string): number | string {
 }
 
 export function parseRunsArgs(argv: readonly string[]): RunsArgs {
-  if (argv.length === 0) return { kind: 'error', message: `a command is needed: ${COMMANDS.join(', ')}.` };
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  let db: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (SWITCHES.includes(name)) {
-      if (eq > 0) return { kind: 'error', message: `--${name} takes no value.` };
-      if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
-      flags[name] = 'yes';
-      continue;
-    }
-    const value: string | undefined = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
-    if (eq < 0) i++;
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value.` };
-    if (name === 'db') {
-      if (value === '') return { kind: 'error', message: '--db needs a file path.' };
-      db = value;
-      continue;
-    }
-    if (name in flags) return { kind: 'error', message: `--${name} is given twice.` };
-    flags[name] = value;
-  }
-  const [cmd, ...rest] = positional;
-  if (!(COMMANDS as readonly string[]).includes(cmd)) return { kind: 'error', message: `unknown command "${cmd}" (commands: ${COMMANDS.join(', ')}).` };
-  const command = cmd as Command;
-  for (const f of Object.keys(flags)) {
-    if (!FLAGS[command].includes(f)) {
-      return { kind: 'error', message: `${command} does not take --${f}${FLAGS[command].length ? ` (it takes ${FLAGS[command].map((x) => '--' + x).join(', ')})` : ''}.` };
-    }
-  }
+  const parsed = parseSubcommand(argv, COMMANDS, FLAGS, SWITCHES);
+  if (parsed.kind !== 'ok') return parsed;
+  const { command, rest, flags, db } = parsed.sub;
   let id: number | null = null;
   if (command === 'list') {
     if (rest.length) return { kind: 'error', message: `list takes no run id (got "${rest.join(' ')}").` };
