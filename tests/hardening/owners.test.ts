@@ -1,15 +1,14 @@
 // One owner per run, with real processes: a paused trainer that lost its run writes nothing
 // when it wakes; a crashed trainer's run can be resumed at once; a trainer whose disk fills up
 // says why and exits non-zero.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src-shared/engine/checkpoint';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { openStore } from '../../src-main/store/index';
 import { tempDir, tinyConfig, waitForStatus, writeTinyDataset } from '../runs/helpers';
+import { run as start } from '../support/child';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const tmp = tempDir('lenet-owners-');
 let tiny = '';
 beforeAll(() => {
@@ -17,46 +16,6 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-interface Child {
-  proc: ChildProcess;
-  out: () => string;
-  err: () => string;
-  /** Resolves with the first match of re in stdout. */
-  line(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Child {
-  const proc = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of waiters.splice(0)) w();
-  });
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
-  return {
-    proc,
-    out: () => out,
-    err: () => err,
-    exited,
-    line(re, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${re} in time.\nstdout: ${out}\nstderr: ${err}`)), timeoutMs);
-        const check = () => {
-          const m = re.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m);
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
-  };
-}
 
 async function sharedDatabase(name: string): Promise<{ dbPath: string; datasetsDir: string; dataset: string }> {
   const dbPath = join(tmp.dir, `${name}.sqlite`);
