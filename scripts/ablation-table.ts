@@ -8,6 +8,7 @@
 import { createWorkbench } from '../src-main/api/workbench';
 import { defaultDbPath } from '../src-main/store/index';
 import type { RunMetrics } from '../src-shared/contract';
+import { epochsText } from '../src-shared/ui/report';
 import { ablationTable, CONVERGENCE_THRESHOLD, type AblationRunInput, type AblationSide } from '../src-shared/report/ablation';
 
 function arg(name: string): string | undefined {
@@ -17,7 +18,7 @@ function arg(name: string): string | undefined {
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
 const points = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
-const epochs = (s: AblationSide): string => (s.epochsToThreshold === null ? 'not reached' : String(Math.round(s.epochsToThreshold * 10) / 10));
+const epochs = (s: AblationSide): string => epochsText(s.epochsToThreshold);
 
 async function main(): Promise<void> {
   const wb = createWorkbench({ dbPath: arg('--db') ?? defaultDbPath(), autoStart: false, concurrency: 1, readonly: true });

@@ -23,8 +23,10 @@
 // it), original − improved (positive: the change converges that many epochs sooner); a run that
 // never reaches 98% within its epochs has no such epoch, and the row says so.
 
-import { CONFIG_KEYS, presetConfig, type RunConfig } from '../config';
+import { CONFIG_KEYS, type RunConfig } from '../config';
 import { DEFAULT_ARCHITECTURE, LENET1998_ARCHITECTURE } from '../engine/arch';
+import { LIVE, plannedPresetRuns, type PlannedRun } from './plan';
+import { FREE_KEYS } from './runs';
 
 /** A validation accuracy of 98%: the convergence mark (the report's runs pass it in a few epochs). */
 export const CONVERGENCE_THRESHOLD = 0.98;
@@ -204,43 +206,14 @@ export const ABLATION_PRESET: Readonly<Record<AblationChange, string>> = {
 /** The presets the improved-vs-original table needs: the baseline, every change's original, LeCun's network. */
 export const ABLATION_PLAN_PRESETS: readonly string[] = ['report', ...ABLATION_SWITCHES.map((s) => ABLATION_PRESET[s.change]), ABLATION_PRESET.all];
 
-/** Settings that do not make a run another experiment of a preset (the run's own seed and bookkeeping). */
-const PLAN_FREE: ReadonlySet<string> = new Set(['dataset', 'seed', 'epochs', 'checkpointEvery', 'threads', 'testTimeline']);
-
-export interface PlannedAblationRun {
-  preset: string;
-  seed: number;
-  config: RunConfig;
-}
-
-/**
- * The runs of the improved-vs-original table, in ABLATION_PLAN_PRESETS order: seeds 1..`seeds`
- * of each preset, each `epochs` long (default: the presets' own 40). The table pairs them by
- * recipe, so they share every setting but the switch.
- */
-export function plannedAblationRuns(opts: { seeds: number; epochs?: number; dataset?: string }): PlannedAblationRun[] {
-  if (!(Number.isInteger(opts.seeds) && opts.seeds >= 1)) throw new Error(`seeds must be a whole number ≥ 1 (got ${opts.seeds}).`);
-  const out: PlannedAblationRun[] = [];
-  for (const preset of ABLATION_PLAN_PRESETS) {
-    const base = presetConfig(preset);
-    const epochs = opts.epochs ?? base.epochs;
-    if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= base.epochs)) throw new Error(`epochs must be a whole number 1..${base.epochs} (got ${opts.epochs}).`);
-    for (let seed = 1; seed <= opts.seeds; seed++) out.push({ preset, seed, config: { ...base, ...(opts.dataset ? { dataset: opts.dataset } : {}), seed, epochs } });
-  }
-  return out;
-}
-
-/** Statuses of a run that has produced or will produce its results: such a run is not queued again. */
-const LIVE: ReadonlySet<string> = new Set(['queued', 'running', 'completed']);
-
 /**
  * The planned runs no recorded run covers: a queued, running or completed run with the planned
  * config (up to the seed's bookkeeping settings), seed and epochs. Failed, diverged, stopped and
  * interrupted runs do not count, so they are planned again.
  */
-export function missingAblationRuns(runs: readonly { status: string; config: RunConfig }[], opts: { seeds: number; epochs?: number; dataset?: string }): PlannedAblationRun[] {
+export function missingAblationRuns(runs: readonly { status: string; config: RunConfig }[], opts: { seeds: number; epochs?: number }): PlannedRun[] {
   const live = runs.filter((r) => LIVE.has(r.status));
   const same = (a: RunConfig, b: RunConfig): boolean =>
-    a.seed === b.seed && a.epochs === b.epochs && a.dataset === b.dataset && CONFIG_KEYS.every((k) => PLAN_FREE.has(k) || a[k] === b[k]);
-  return plannedAblationRuns(opts).filter((p) => !live.some((r) => same(r.config, p.config)));
+    a.seed === b.seed && a.epochs === b.epochs && a.dataset === b.dataset && CONFIG_KEYS.every((k) => FREE_KEYS.has(k) || a[k] === b[k]);
+  return plannedPresetRuns(ABLATION_PLAN_PRESETS, opts).filter((p) => !live.some((r) => same(r.config, p.config)));
 }

@@ -18,26 +18,44 @@ export function multiSeedPresets(): Set<string> {
   return new Set(CLAIMS.flatMap((c) => c.needs.filter((n) => n.seeds > 1).map((n) => n.preset)));
 }
 
+/** Refuses a seed count below 1 (the planners' one check of their own). */
+function checkSeeds(seeds: number): void {
+  if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error(`seeds must be a whole number ≥ 1 (got ${seeds}).`);
+}
+
+/**
+ * Seeds 1..n of each preset, in the order given, each `epochs` long (default: the preset's own;
+ * refused above it).
+ */
+export function presetRuns(presets: readonly { preset: string; seeds: number }[], epochs?: number): PlannedRun[] {
+  const out: PlannedRun[] = [];
+  for (const { preset, seeds } of presets) {
+    const base = presetConfig(preset);
+    const n = epochs ?? base.epochs;
+    if (!(Number.isInteger(n) && n >= 1 && n <= base.epochs)) throw new Error(`epochs must be a whole number 1..${base.epochs} (got ${epochs}).`);
+    for (let seed = 1; seed <= seeds; seed++) out.push({ preset, seed, config: { ...base, seed, epochs: n } });
+  }
+  return out;
+}
+
 /**
  * The report's runs, in preset order: seeds 1..`seeds` of the multi-seed presets, seed 1 of the
  * others; `epochs` shortens every run (a quick look; its verdicts are provisional).
  */
 export function plannedRuns(opts: { seeds: number; epochs?: number }): PlannedRun[] {
-  if (!(Number.isInteger(opts.seeds) && opts.seeds >= 1)) throw new Error(`seeds must be a whole number ≥ 1 (got ${opts.seeds}).`);
+  checkSeeds(opts.seeds);
   const multi = multiSeedPresets();
-  const out: PlannedRun[] = [];
-  for (const p of presetsIn('report')) {
-    const base = presetConfig(p.id);
-    const epochs = opts.epochs ?? base.epochs;
-    if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= base.epochs)) throw new Error(`epochs must be a whole number 1..${base.epochs} (got ${opts.epochs}).`);
-    const n = multi.has(p.id) ? opts.seeds : 1;
-    for (let seed = 1; seed <= n; seed++) out.push({ preset: p.id, seed, config: { ...base, seed, epochs } });
-  }
-  return out;
+  return presetRuns(presetsIn('report').map((p) => ({ preset: p.id, seeds: multi.has(p.id) ? opts.seeds : 1 })), opts.epochs);
+}
+
+/** Seeds 1..`seeds` of each of `presets`, each `epochs` long: another plan (improved vs original) on the same checks. */
+export function plannedPresetRuns(presets: readonly string[], opts: { seeds: number; epochs?: number }): PlannedRun[] {
+  checkSeeds(opts.seeds);
+  return presetRuns(presets.map((preset) => ({ preset, seeds: opts.seeds })), opts.epochs);
 }
 
 /** Statuses of a run that will still produce (or has produced) its results: such a run is not queued again. */
-const LIVE: ReadonlySet<string> = new Set(['queued', 'running', 'completed']);
+export const LIVE: ReadonlySet<string> = new Set(['queued', 'running', 'completed']);
 
 /**
  * The planned runs the database lacks: no run on MNIST of that preset (matched by config or

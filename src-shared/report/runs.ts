@@ -35,7 +35,7 @@ export interface ReportRun {
  * seed and length, and what does not change the numbers (the checkpoint interval, the threads,
  * whether the test set's timeline is recorded).
  */
-const FREE_KEYS: ReadonlySet<keyof RunConfig> = new Set(['dataset', 'seed', 'epochs', 'checkpointEvery', 'threads', 'testTimeline']);
+export const FREE_KEYS: ReadonlySet<keyof RunConfig> = new Set(['dataset', 'seed', 'epochs', 'checkpointEvery', 'threads', 'testTimeline']);
 
 /** The report preset whose settings `config` has (ignoring dataset, seed, epochs and checkpoint interval), or null. */
 export function reportPresetOf(config: RunConfig): string | null {
