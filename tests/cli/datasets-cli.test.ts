@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_OK, EXIT_USAGE, main, parseDatasetsArgs } from '../../src-main/cli/datasets';
 import { tempDir, writeTinyDataset } from '../runs/helpers';
+import { inProcess } from '../support/child';
 
 const tmp = tempDir('lenet-datasets-cli-');
 const db = join(tmp.dir, 'wb.sqlite');
@@ -15,12 +16,7 @@ afterAll(() => tmp.cleanup());
 
 const NAMES = ['circle', 'stick', 'swan', 'hook', 'chair', 'snake', 'loop', 'hockey', 'glasses', 'balloon'];
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
+const run = inProcess(main);
 
 describe('datasets CLI', () => {
   it('parses commands and refuses bad usage with a clear message', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
 import { writeTinyDataset } from '../runs/helpers';
-import { axeViolations as axe, pageErrors, SHAPE_NAMES, shot, startStack, until, type Stack } from './support';
+import { completedRun, axeViolations as axe, pageErrors, SHAPE_NAMES, shot, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
@@ -17,12 +17,7 @@ let named: RunRow;
 let sweepId = 0;
 let olderEvaluation = 0;
 
-async function completed(id: number): Promise<RunRow> {
-  return until(`run ${id} to complete`, async () => {
-    const r = await s.wb.api.getRun({ id });
-    return r.status === 'completed' ? r : false;
-  });
-}
+const completed = (id: number): Promise<RunRow> => completedRun(s.wb, id);
 
 async function tabUntil(p: Page, what: string, test: () => Promise<boolean>, max = 80): Promise<void> {
   for (let i = 0; i < max; i++) {

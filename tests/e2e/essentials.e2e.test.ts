@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
-import { CHROMIUM, pageErrors, shot, sidewaysOverflow, startStack, until, type Stack } from './support';
+import { completedRun, CHROMIUM, pageErrors, shot, sidewaysOverflow, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
@@ -14,12 +14,7 @@ let a: RunRow;
 let b: RunRow;
 const tiny = { epochs: 2, trainSubset: 600, batchSize: 50, init: 'he' as const, checkpointEvery: 1 };
 
-async function completed(id: number): Promise<RunRow> {
-  return until(`run ${id} to complete`, async () => {
-    const r = await s.wb.api.getRun({ id });
-    return r.status === 'completed' ? r : false;
-  });
-}
+const completed = (id: number): Promise<RunRow> => completedRun(s.wb, id);
 
 beforeAll(async () => {
   s = await startStack();

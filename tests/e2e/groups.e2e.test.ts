@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import type { DatasetRow, RunRow } from '../../src-shared/contract';
 import { formatPercent } from '../../src-shared/ui/format';
 import { writeTinyDataset } from '../runs/helpers';
-import { pageErrors, shot, SHAPE_NAMES, SHOTS, startStack, until, type Stack } from './support';
+import { completedRun, pageErrors, shot, SHAPE_NAMES, SHOTS, startStack, until, type Stack } from './support';
 
 
 let s: Stack;
@@ -18,12 +18,7 @@ let base: string;
 let shapes: DatasetRow;
 let run: RunRow;
 
-async function completed(id: number): Promise<RunRow> {
-  return until(`run ${id} to complete`, async () => {
-    const r = await s.wb.api.getRun({ id });
-    return r.status === 'completed' ? r : false;
-  });
-}
+const completed = (id: number): Promise<RunRow> => completedRun(s.wb, id);
 
 beforeAll(async () => {
   s = await startStack();

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { buildIfStale, ROOT } from '../../scripts/build-if-stale.mjs';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
+import type { RunRow } from '../../src-shared/contract';
 import { startWebHost, type WebHost } from '../../src-main/web/host';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -119,6 +120,14 @@ export async function until<T>(what: string, fn: () => Promise<T | false | null 
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Waits for a run to complete (through the API) and returns its row. */
+export function completedRun(wb: Workbench, id: number): Promise<RunRow> {
+  return until(`run ${id} to complete`, async () => {
+    const r = await wb.api.getRun({ id });
+    return r.status === 'completed' ? r : false;
+  });
 }
 
 /** The document and every scroll container the page marks (tables, cards) fit the window's width. */

@@ -4,23 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunRow } from '../../src-shared/contract';
-import { pageErrors, shot, startStack, type Stack } from './support';
+import { pageErrors, shot, startStack, until, type Stack } from './support';
 
 let s: Stack;
 let page: Page;
 let base: string;
 let runA: RunRow;
 let runB: RunRow;
-
-async function until<T>(what: string, fn: () => Promise<T | false | null | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Fills the new-run form for a tiny run (the form starts from the report's configuration). */
 async function fillTiny(name: string, extra: Record<string, string> = {}): Promise<void> {

@@ -20,7 +20,7 @@ import { createTrainer } from '../../src-shared/engine/solver';
 import { createBackend } from '../../src-shared/engine/select';
 import { presetConfig } from '../../src-shared/config';
 import { loadMnist } from '../../src-main/data/mnist';
-import { ALL_ARCHITECTURES, allIndices, dot, maxRelError, numericGrad, randn64 } from './helpers';
+import { ALL_ARCHITECTURES, allIndices, dot, maxRelError, numericGrad, randn64, SINGLE_SWITCHES } from './helpers';
 
 describe('the switches\' definitions', () => {
   it('LeCun\'s Table I: 60 connections, 1,516 C3 parameters, the paper\'s rows', () => {
@@ -219,13 +219,7 @@ function randomParams(buf: Float64Array, layout: ParamLayout, seed: number): voi
 
 /** Every single switch flipped from the report's model, the 1998 network, and the remaining values. */
 const CHECKED: Architecture[] = [
-  { ...DEFAULT_ARCHITECTURE, activation: 'tanh' },
-  { ...DEFAULT_ARCHITECTURE, activation: 'sigmoid' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'average' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'subsampling' },
-  { ...DEFAULT_ARCHITECTURE, c3Connections: 'lecun' },
-  { ...DEFAULT_ARCHITECTURE, output: 'rbf' },
-  { ...LENET1998_ARCHITECTURE },
+  ...SINGLE_SWITCHES,
   { activation: 'sigmoid', pooling: 'average', c3Connections: 'lecun', output: 'rbf' },
 ];
 

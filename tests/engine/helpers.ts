@@ -46,7 +46,7 @@ export function allIndices(n: number): number[] {
 
 import type { ImageSet, TrainConfig } from '../../src-shared/engine/types';
 import { loadMnist } from '../../src-main/data/mnist';
-import { ACTIVATIONS, C3_CONNECTIONS, OUTPUTS, POOLINGS, type Architecture } from '../../src-shared/engine/arch';
+import { ACTIVATIONS, C3_CONNECTIONS, DEFAULT_ARCHITECTURE, LENET1998_ARCHITECTURE, OUTPUTS, POOLINGS, type Architecture } from '../../src-shared/engine/arch';
 
 /** Images [start, start + count) of a set, sharing its memory. */
 export function sliceSet(set: ImageSet, start: number, count: number): ImageSet {
@@ -85,3 +85,14 @@ export function expectSameBits(actual: Float32Array, expected: Float32Array, wha
 
 /** Every architecture (engine/arch.ts): 3 activations × 3 poolings × 2 C3 tables × 2 outputs. */
 export const ALL_ARCHITECTURES: Architecture[] = ACTIVATIONS.flatMap((activation) => POOLINGS.flatMap((pooling) => C3_CONNECTIONS.flatMap((c3Connections) => OUTPUTS.map((output) => ({ activation, pooling, c3Connections, output })))));
+
+/** Each switch value flipped alone from the report's model, then LeCun's 1998 network. */
+export const SINGLE_SWITCHES: readonly Architecture[] = [
+  { ...DEFAULT_ARCHITECTURE, activation: 'tanh' },
+  { ...DEFAULT_ARCHITECTURE, activation: 'sigmoid' },
+  { ...DEFAULT_ARCHITECTURE, pooling: 'average' },
+  { ...DEFAULT_ARCHITECTURE, pooling: 'subsampling' },
+  { ...DEFAULT_ARCHITECTURE, c3Connections: 'lecun' },
+  { ...DEFAULT_ARCHITECTURE, output: 'rbf' },
+  { ...LENET1998_ARCHITECTURE },
+];

@@ -23,7 +23,7 @@ import { composedStep } from '../../src-shared/engine/step';
 import { normStats } from '../../src-shared/engine/batch';
 import { Prng } from '../../src-shared/engine/prng';
 import type { Backend } from '../../src-shared/engine/backend';
-import { ALL_ARCHITECTURES, mnistTrain } from './helpers';
+import { ALL_ARCHITECTURES, mnistTrain, SINGLE_SWITCHES } from './helpers';
 
 const ACT_CODE = { relu: 0, tanh: 1, sigmoid: 2 } as const;
 const TENSORS = ['c1.w', 'c1.b', 's2.k', 's2.b', 'c3.w', 'c3.b', 's4.k', 's4.b', 'c5.w', 'c5.b', 'f6.w', 'f6.b', 'out.w', 'out.b'];
@@ -298,13 +298,7 @@ function expectBackendsAgree(wasm: Backend, ref: Backend, x: Float32Array, label
 }
 
 const SWITCHES: Architecture[] = [
-  { ...DEFAULT_ARCHITECTURE, activation: 'tanh' },
-  { ...DEFAULT_ARCHITECTURE, activation: 'sigmoid' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'average' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'subsampling' },
-  { ...DEFAULT_ARCHITECTURE, c3Connections: 'lecun' },
-  { ...DEFAULT_ARCHITECTURE, output: 'rbf' },
-  { ...LENET1998_ARCHITECTURE },
+  ...SINGLE_SWITCHES,
   { activation: 'sigmoid', pooling: 'subsampling', c3Connections: 'full', output: 'rbf' },
   { activation: 'tanh', pooling: 'average', c3Connections: 'lecun', output: 'softmax' },
 ];

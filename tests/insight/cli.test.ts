@@ -13,6 +13,7 @@ import { createTrainer } from '../../src-shared/engine/solver';
 import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
 import { modelFromCheckpoint, traceImage } from '../../src-shared/engine/inspect/index';
 import { tempDir, tinyConfig, waitForStatus, writeTinyDataset } from '../runs/helpers';
+import { inProcess } from '../support/child';
 import { all, readFields, str, sub } from '../onnx/protobuf-reader';
 
 const tmp = tempDir('lenet-insight-cli-');
@@ -22,12 +23,7 @@ let healthy = 0;
 let collapsed = 0;
 let broken = 0;
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
+const run = inProcess(main);
 
 beforeAll(async () => {
   const wb = createWorkbench({ dbPath: db, concurrency: 2 });

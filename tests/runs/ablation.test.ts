@@ -4,11 +4,12 @@
 // be evaluated. All four switches at once (LeCun's 1998 network) is one of them.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ARCHITECTURE, LENET1998_ARCHITECTURE, describeArchitecture, type Architecture } from '../../src-shared/engine/arch';
+import { describeArchitecture } from '../../src-shared/engine/arch';
 import { decodeCheckpoint } from '../../src-shared/engine/checkpoint';
 import { layoutFor } from '../../src-shared/engine/layout';
 import { createWorkbench, type Workbench } from '../../src-main/api/workbench';
 import { tempDir, tinyConfig, waitForStatus, writeTinyDataset } from './helpers';
+import { SINGLE_SWITCHES } from '../engine/helpers';
 
 const tmp = tempDir('lenet-ablation-');
 let datasetId = '';
@@ -24,15 +25,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const SWITCHES: Architecture[] = [
-  { ...DEFAULT_ARCHITECTURE, activation: 'tanh' },
-  { ...DEFAULT_ARCHITECTURE, activation: 'sigmoid' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'average' },
-  { ...DEFAULT_ARCHITECTURE, pooling: 'subsampling' },
-  { ...DEFAULT_ARCHITECTURE, c3Connections: 'lecun' },
-  { ...DEFAULT_ARCHITECTURE, output: 'rbf' },
-  { ...LENET1998_ARCHITECTURE },
-];
+const SWITCHES = SINGLE_SWITCHES;
 
 describe('each architecture switch through the supervisor', () => {
   for (const arch of SWITCHES) {

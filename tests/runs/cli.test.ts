@@ -7,18 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkbench } from '../../src-main/api/workbench';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main, parseRunsArgs } from '../../src-main/cli/runs';
 import { tempDir, tinyConfig, waitForStatus, writeTinyDataset } from './helpers';
+import { inProcess } from '../support/child';
 
 const tmp = tempDir('lenet-cli-');
 const db = join(tmp.dir, 'wb.sqlite');
 let done = 0;
 let stopped = 0;
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
-  return { code, out, err };
-}
+const run = inProcess(main);
 
 beforeAll(async () => {
   const wb = createWorkbench({ dbPath: db, concurrency: 1 });

@@ -45,3 +45,20 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = proces
     },
   };
 }
+
+/** What a CLI's main printed and returned, run in this process with its output captured. */
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** A runner of a CLI module's main(argv, io) that captures stdout and stderr. */
+export function inProcess(main: (argv: readonly string[], io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }) => Promise<number>): (...argv: string[]) => Promise<CliResult> {
+  return async (...argv) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } });
+    return { code, out, err };
+  };
+}
