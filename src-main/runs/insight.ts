@@ -3,9 +3,10 @@
 // own transaction:
 //   health      engine/inspect's health monitor on a fixed sample (the first HEALTH_SAMPLE images
 //               of the run's train-accuracy sample, normalised once), with the parameters of the
-//               previous epoch's end for the update ratios. Gradient norms are not measured: the
-//               trainer's optimiser zeroes the gradient buffer after every step, so at an epoch's
-//               end there is no gradient left to measure, and they are recorded as null.
+//               previous epoch's end for the update ratios, and the gradient norms of the mean
+//               data loss over that sample at the epoch's end parameters (the monitor's own
+//               backend computes it: the trainer's optimiser has already zeroed its gradient
+//               buffer, and the trainer's state is left alone).
 //   validation  every validation image's predicted class and the confusion matrix
 //   test        the same for the test set, by the run's testTimeline setting: 'on', 'off', or
 //               'auto': recorded when the whole record (health, validation and test) costs under
@@ -51,6 +52,7 @@ export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mod
   // One untimed pass first: the probe's first call pays ~0.2–0.5 s of JIT warm-up, which would
   // otherwise land in the first epoch's record and tilt the 'auto' decision taken on it.
   monitor.relus(trainer.params);
+  monitor.gradient(trainer.params);
   // The parameters at the previous epoch's end. A worker that starts mid-epoch (a resume from a
   // stop checkpoint) has none, and its first record has no update ratios.
   let prev: Float32Array | null = trainer.iterationInEpoch === 0 ? trainer.params.slice() : null;
@@ -60,7 +62,7 @@ export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mod
   return {
     measure(metrics: EpochMetrics): EpochInsight {
       const t0 = now();
-      const health = monitor.measure(trainer.params, prev, null);
+      const health = monitor.measure(trainer.params, prev);
       const t1 = now();
       const timelines = [timeline('validation', trainer.evaluate(validation))];
       const t2 = now();

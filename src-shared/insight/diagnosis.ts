@@ -92,6 +92,23 @@ export function divergedRule(input: DiagnosisInput): Diagnosis | null {
   };
 }
 
+const WEIGHT_ORDER = ['c1', 'c3', 'c5', 'f6', 'out'];
+
+/**
+ * The measured data gradient of the weights at and below a silent layer (recorded since the
+ * worker measures it on the health sample; '' for runs recorded before): the evidence that no
+ * signal from the data reaches them.
+ */
+function gradientNote(h: EpochHealth, silent: string, l2: number): string {
+  const top = WEIGHT_ORDER.indexOf(silent);
+  const below = h.tensors.filter((t) => t.kind === 'weight' && WEIGHT_ORDER.indexOf(t.layer) >= 0 && WEIGHT_ORDER.indexOf(t.layer) <= top);
+  if (!below.length || below.some((t) => t.gradNorm === null)) return '';
+  const list = below.map((t) => `${LAYER_NAME[t.layer]} ${t.gradNorm === 0 ? '0' : fmt(t.gradNorm ?? 0)}`).join(', ');
+  const none = below.every((t) => t.gradNorm === 0);
+  const tail = none ? `: no signal from the data reaches them${l2 > 0 ? ', only the L2 pull λW still moves them' : ''}` : '';
+  return ` The data gradient of the weights up to ${LAYER_NAME[silent]} (‖∇W‖ on the sample): ${list}${tail}.`;
+}
+
 /** The loss sits at chance level (ln K) for a long stretch: the network predicts the same for every image. */
 export function stalledRule(input: DiagnosisInput): Diagnosis | null {
   const { losses } = input;
@@ -126,7 +143,7 @@ export function stalledRule(input: DiagnosisInput): Diagnosis | null {
     return {
       id: 'stalled', severity: 'error',
       title: `stalled: ${base} and ${layer} activations all zero: the weights decayed to ~0`,
-      detail: `${detail} On the health sample at epoch ${h.epoch} every ${layer} activation is zero, so nothing reaches the layers above; the weights have shrunk to nothing (weight RMS: ${which}).`,
+      detail: `${detail} On the health sample at epoch ${h.epoch} every ${layer} activation is zero, so nothing reaches the layers above; the weights have shrunk to nothing (weight RMS: ${which}).${gradientNote(h.health, silent.layer, l2)}`,
       suggestion: l2 > 0
         ? `Try a lower L2 weight decay (λ = ${fmt(l2)} here) or a larger init${init}: with a tiny init the L2 pull λW dwarfs the data gradient, and Adam's normalised steps shrink the weights to zero before the data can take over.`
         : `Try a larger init${init} (He): the weights are too small for the data gradient to move them.`,
@@ -136,7 +153,7 @@ export function stalledRule(input: DiagnosisInput): Diagnosis | null {
   return {
     id: 'stalled', severity: 'error',
     title: `stalled: ${base} and ${layer} activations all zero: its ReLUs are dead`,
-    detail: `${detail} On the health sample at epoch ${h.epoch} every ${layer} activation is zero although its weights are not small (RMS ${fmt(weightRms(weights.find((t) => t.layer === silent.layer) ?? weights[0]))}): its pre-activations are negative for every input, so no gradient flows back through it.`,
+    detail: `${detail} On the health sample at epoch ${h.epoch} every ${layer} activation is zero although its weights are not small (RMS ${fmt(weightRms(weights.find((t) => t.layer === silent.layer) ?? weights[0]))}): its pre-activations are negative for every input, so no gradient flows back through it.${gradientNote(h.health, silent.layer, l2)}`,
     suggestion: `Lower the learning rate${lr !== undefined ? ` (${fmt(lr)} here)` : ''}: a too large step pushed the ${layer} units below zero for good ("dying ReLU"). He init also helps.`,
   };
 }

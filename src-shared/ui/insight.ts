@@ -108,11 +108,12 @@ export const CLASS_COLORS: Readonly<Record<Theme, readonly string[]>> = {
 // ---------------------------------------------------------------------------------------------
 // Training health as series and a table.
 
-export type HealthMetric = 'weightNorm' | 'updateRatio' | 'deadFraction' | 'inactiveWeights';
+export type HealthMetric = 'weightNorm' | 'gradNorm' | 'updateRatio' | 'deadFraction' | 'inactiveWeights';
 
 export const HEALTH_METRICS: readonly { id: HealthMetric; label: string; axis: string; log: boolean; percent: boolean }[] = [
   { id: 'deadFraction', label: 'Dead ReLUs (never fire on the sample)', axis: 'dead units', log: false, percent: true },
   { id: 'weightNorm', label: 'Weight norm ‖W‖ per layer', axis: '‖W‖', log: true, percent: false },
+  { id: 'gradNorm', label: 'Gradient norm ‖∇W‖ per layer (data loss on the sample)', axis: '‖∇W‖', log: true, percent: false },
   { id: 'updateRatio', label: 'Update ratio ‖ΔW‖ / ‖W‖ per epoch', axis: '‖ΔW‖ / ‖W‖', log: true, percent: false },
   { id: 'inactiveWeights', label: 'Weights at zero or subnormal', axis: 'weights', log: false, percent: true },
 ];
@@ -120,8 +121,18 @@ export const HEALTH_METRICS: readonly { id: HealthMetric; label: string; axis: s
 const LAYER_LABEL: Record<string, string> = { c1: 'C1', c3: 'C3', c5: 'C5', f6: 'F6', out: 'output' };
 
 export interface HealthSeries {
+  /** The layer's label (C1 … output). */
+  layer: string;
+  /** The legend's label: the layer, and what a log axis leaves out. */
   label: string;
   points: Point[];
+  /** Epochs whose value was 0 on a log axis: not drawn. */
+  zeros: number;
+}
+
+/** What a log axis leaves out of a series: "(0 at 3 epochs, not drawn)". */
+export function zerosNote(zeros: number): string {
+  return `(0 at ${zeros === 1 ? '1 epoch' : `${zeros} epochs`}, not drawn)`;
 }
 
 /** One series per layer of a health metric over the recorded epochs (null values are skipped). */
@@ -129,7 +140,9 @@ export function healthSeries(epochs: readonly { epoch: number; health: EpochHeal
   if (metric === 'deadFraction') {
     const layers: ReluLayer[] = ['c1', 'c3', 'c5', 'f6'];
     return layers.map((l) => ({
+      layer: LAYER_LABEL[l],
       label: LAYER_LABEL[l],
+      zeros: 0,
       points: epochs.flatMap((e) => {
         const r = e.health.relus.find((x) => x.layer === l);
         return r ? [{ x: e.epoch, y: r.deadFraction }] : [];
@@ -137,15 +150,24 @@ export function healthSeries(epochs: readonly { epoch: number; health: EpochHeal
     }));
   }
   const names = ['c1', 'c3', 'c5', 'f6', 'out'];
-  return names.map((l) => ({
-    label: LAYER_LABEL[l],
-    points: epochs.flatMap((e) => {
+  // A log axis has no 0: such values are left out (the table shows them) and the legend says so,
+  // instead of chart.js drawing them at the axis' bottom as if they were small.
+  const log = HEALTH_METRICS.find((m) => m.id === metric)?.log ?? false;
+  return names.map((l) => {
+    let zeros = 0;
+    const points = epochs.flatMap((e) => {
       const t = e.health.tensors.find((x) => x.layer === l && x.kind === 'weight');
       if (!t) return [];
-      const y = metric === 'weightNorm' ? t.norm : metric === 'updateRatio' ? t.updateRatio : t.subnormalFraction + t.zeroFraction;
-      return y === null || !Number.isFinite(y) ? [] : [{ x: e.epoch, y }];
-    }),
-  }));
+      const y = metric === 'weightNorm' ? t.norm : metric === 'gradNorm' ? t.gradNorm : metric === 'updateRatio' ? t.updateRatio : t.subnormalFraction + t.zeroFraction;
+      if (y === null || !Number.isFinite(y)) return [];
+      if (log && y <= 0) {
+        zeros++;
+        return [];
+      }
+      return [{ x: e.epoch, y }];
+    });
+    return { layer: LAYER_LABEL[l], label: zeros ? `${LAYER_LABEL[l]} ${zerosNote(zeros)}` : LAYER_LABEL[l], points, zeros };
+  });
 }
 
 export interface HealthRow {
@@ -153,6 +175,8 @@ export interface HealthRow {
   /** Weight tensor: norm, RMS (norm/√size), update ratio, share of weights at 0 or subnormal. */
   weightNorm: number;
   weightRms: number;
+  /** ‖∇W‖ of the mean data loss over the sample; null for runs recorded before it was measured. */
+  gradNorm: number | null;
   updateRatio: number | null;
   inactive: number;
   nonFinite: number;
@@ -168,7 +192,7 @@ export function healthTable(h: EpochHealth): HealthRow[] {
     const r = h.relus.find((x) => x.layer === l);
     const nonFinite = h.tensors.filter((t) => t.layer === l).reduce((a, t) => a + t.nonFinite, 0);
     return [{
-      layer: LAYER_LABEL[l], weightNorm: w.norm, weightRms: w.norm / Math.sqrt(w.size), updateRatio: w.updateRatio,
+      layer: LAYER_LABEL[l], weightNorm: w.norm, weightRms: w.norm / Math.sqrt(w.size), gradNorm: w.gradNorm, updateRatio: w.updateRatio,
       inactive: w.subnormalFraction + w.zeroFraction, nonFinite,
       dead: r ? { fraction: r.deadFraction, channels: r.channels, deadChannels: r.deadChannels, allZero: r.allZero } : null,
     }];

@@ -50,7 +50,11 @@ describe('insight views in Chromium', () => {
     await banner.waitFor();
     expect(await banner.locator('summary').textContent()).toMatch(/stalled: loss flat at ln 10 ≈ 2\.303 for \d+ iterations and C3 activations all zero/);
     await page.locator('[data-health-panel] tr[data-layer="C3"]').waitFor();
-    expect(await page.locator('[data-health-panel] tr[data-layer="C3"] td').nth(4).textContent()).toMatch(/100%/);
+    const c3 = page.locator('[data-health-panel] tr[data-layer="C3"]');
+    expect(await c3.locator('td').nth(5).textContent()).toMatch(/100%/); // dead ReLUs
+    // No data gradient reaches C3's weights: its ReLUs never fire (the gradient column, and the banner's detail).
+    expect(await c3.locator('[data-grad-norm]').textContent()).toBe('0');
+    expect(await banner.textContent()).toMatch(/The data gradient of the weights up to C3 \(‖∇W‖ on the sample\): C1 0, C3 0: no signal from the data reaches them/);
     await page.locator('[data-health-panel] canvas').first().waitFor();
     await page.waitForTimeout(300);
     await shot(page, 'insight-01-health-collapsed');
@@ -58,6 +62,7 @@ describe('insight views in Chromium', () => {
     await page.goto(`${base}#/runs/${healthy.id}?tab=health`);
     await page.locator('[data-health-panel] tr[data-layer="C3"]').waitFor();
     expect(await page.locator('[data-diagnosis] details.error').count()).toBe(0);
+    expect(Number(await page.locator('[data-health-panel] tr[data-layer="C3"] [data-grad-norm]').textContent())).toBeGreaterThan(0);
     await shot(page, 'insight-02-health-healthy');
   });
 

@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('per-epoch records', () => {
-  it('records health for every epoch, with update ratios after the first and no gradient norms', async () => {
+  it('records health for every epoch, with update ratios and the sample\'s gradient norms', async () => {
     const h = await wb.api.getHealth({ runId: runA.id });
     expect(h.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(h.itersPerEpoch).toBe(10);
@@ -55,7 +55,8 @@ describe('per-epoch records', () => {
       expect(e.health.sampleSize).toBe(200);
       expect(e.health.finite).toBe(true);
       expect(e.health.tensors.map((t) => t.name)).toEqual(['c1.w', 'c1.b', 'c3.w', 'c3.b', 'c5.w', 'c5.b', 'f6.w', 'f6.b', 'out.w', 'out.b']);
-      expect(e.health.tensors.every((t) => t.gradNorm === null)).toBe(true);
+      expect(e.health.tensors.every((t) => t.gradNorm !== null && Number.isFinite(t.gradNorm) && t.gradNorm > 0)).toBe(true);
+      expect(e.health.nonFiniteGrads).toBe(0);
       expect(e.cost.healthMs).toBeGreaterThan(0);
       expect(e.cost.testMs).toBeGreaterThan(0);
       expect(e.testNote).toBeNull();

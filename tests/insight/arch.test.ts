@@ -48,6 +48,7 @@ describe('insight for LeCun\'s 1998 network', () => {
       expect(e.health.tensors.map((t) => t.name)).toEqual(['c1.w', 'c1.b', 's2.k', 's2.b', 'c3.w', 'c3.b', 's4.k', 's4.b', 'c5.w', 'c5.b', 'f6.w', 'f6.b']);
       expect(e.health.tensors.find((t) => t.name === 's2.k')).toMatchObject({ layer: 's2', kind: 'coefficient', size: 6 });
       expect(e.health.relus).toEqual([]);
+      expect(e.health.tensors.every((t) => t.gradNorm !== null && Number.isFinite(t.gradNorm) && t.gradNorm > 0)).toBe(true);
       expect(e.health.finite).toBe(true);
       expect(e.health.nonFiniteActivations).toBe(0);
     }

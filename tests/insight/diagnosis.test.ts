@@ -13,7 +13,7 @@ const LN10 = Math.log(10);
 /** Norms per weight tensor of the healthy report run at epoch 2 (measured). */
 const HEALTHY_NORMS: Record<string, number> = { c1: 0.41, c3: 1.59, c5: 4.72, f6: 2.34, out: 0.87 };
 
-function health(over: { norms?: Record<string, number>; ratios?: Record<string, number | null>; relus?: Partial<Record<string, Partial<ReluHealth>>>; subnormal?: Record<string, number>; finite?: boolean } = {}): EpochHealth {
+function health(over: { norms?: Record<string, number>; ratios?: Record<string, number | null>; relus?: Partial<Record<string, Partial<ReluHealth>>>; subnormal?: Record<string, number>; finite?: boolean; grads?: Record<string, number> } = {}): EpochHealth {
   const tensors: TensorHealth[] = PARAM_TABLE.map((e) => {
     const layer = e.name.split('.')[0] as TensorHealth['layer'];
     const weight = e.name.endsWith('.w');
@@ -21,7 +21,7 @@ function health(over: { norms?: Record<string, number>; ratios?: Record<string, 
     return {
       name: e.name, layer, kind: weight ? 'weight' : 'bias', size: e.size,
       norm: weight ? over.norms?.[layer] ?? HEALTHY_NORMS[layer] : 0.1,
-      gradNorm: null, updateNorm: null,
+      gradNorm: over.grads ? (weight ? over.grads[layer] : 0.01) : null, updateNorm: null,
       updateRatio: weight ? (over.ratios && layer in over.ratios ? over.ratios[layer] : 0.3) : 0.2,
       subnormal: Math.round(sub * e.size), subnormalFraction: Math.round(sub * e.size) / e.size, zero: 0, zeroFraction: 0,
       nonFinite: over.finite === false && e.name === 'c5.w' ? 3 : 0,
@@ -81,6 +81,26 @@ describe('diagnose', () => {
     expect(d[1]).toMatchObject({ severity: 'error' });
     expect(d[1].title).toMatch(/C3 100% \(16 of 16 maps\), C5 83%, F6 64%/);
     expect(diagnosisLine(s)).toBe('error stalled: loss flat at ln 10 ≈ 2.303 for 300 iterations and C3 activations all zero: the weights decayed to ~0; try a lower L2 weight decay (λ = 1.0e-3 here) or a larger init (σ = 1.0e-3 here): with a tiny init the L2 pull λW dwarfs the data gradient, and Adam\'s normalised steps shrink the weights to zero before the data can take over.');
+  });
+
+  it('quotes the measured data gradient below the silent layer when the run recorded it', () => {
+    const collapsed = (grads?: Record<string, number>): DiagnosisInput => ({
+      losses: lossesAround(LN10, 300, 0.006), itersPerEpoch: 300, config: REPORT,
+      health: [{ epoch: 1, health: health({
+        norms: { c1: 1.38e-9, c3: 5.53e-9, c5: 2.48e-8, f6: 0.0467, out: 0.356 }, grads,
+        relus: { c3: { deadFraction: 1, deadChannels: 16, allZero: true } },
+      }) }],
+    });
+    const zero = diagnose(collapsed({ c1: 0, c3: 0, c5: 0, f6: 1e-9, out: 0.02 }))[0];
+    expect(zero.detail).toMatch(/The data gradient of the weights up to C3 \(‖∇W‖ on the sample\): C1 0, C3 0: no signal from the data reaches them, only the L2 pull λW still moves them\.$/);
+    const some = diagnose(collapsed({ c1: 0, c3: 2.5e-7, c5: 0, f6: 1e-9, out: 0.02 }))[0];
+    expect(some.detail).toMatch(/C1 0, C3 2\.5e-7\.$/);
+    // Recorded before gradients were measured: no gradient sentence.
+    expect(diagnose(collapsed())[0].detail).not.toMatch(/∇W/);
+    // The dying-ReLU case without L2: no mention of it.
+    const dead = diagnose({ ...collapsed({ c1: 0, c3: 0, c5: 0, f6: 0, out: 0.5 }), config: { learningRate: 0.05, weightDecay: 0 }, health: [{ epoch: 2, health: health({ norms: { c1: 3.95, c3: 16, c5: 61.3, f6: 28.5, out: 9.06 }, grads: { c1: 0, c3: 0, c5: 0, f6: 0, out: 0.5 }, relus: { c3: { deadFraction: 1, deadChannels: 16, allZero: true } } }) }] })[0];
+    expect(dead.title).toMatch(/its ReLUs are dead/);
+    expect(dead.detail).toMatch(/C1 0, C3 0: no signal from the data reaches them\.$/);
   });
 
   it('tells dying ReLUs (large weights) from decay, and blames the learning rate', () => {

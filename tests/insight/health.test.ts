@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { PARAM_COUNT, paramEntry } from '../../src-shared/engine/layout';
 import { createHealthMonitor, firstNonFinite, paramHealth, FLOAT32_MIN_NORMAL, type EpochHealth } from '../../src-shared/engine/inspect/health';
 import { mnistTest } from '../engine/helpers';
-import { mnistStats, randomParams } from './helpers';
+import { createReferenceBackend } from '../../src-shared/engine/reference/lenet';
+import { LENET1998_ARCHITECTURE } from '../../src-shared/engine/arch';
+import { layoutFor } from '../../src-shared/engine/layout';
+import { initParams } from '../../src-shared/engine/init';
+import { Prng } from '../../src-shared/engine/prng';
+import { maxAbsDiff, mnistInputs, mnistStats, randomParams } from './helpers';
 
 const tensor = (h: EpochHealth | ReturnType<typeof paramHealth>, name: string) => {
   const list = Array.isArray(h) ? h : h.tensors;
@@ -130,6 +135,52 @@ describe('health monitor', () => {
     expect(JSON.parse(JSON.stringify(h))).toEqual(h);
   });
 
+  it('measures the gradient of the sample\'s mean loss on its own backend: the reference network\'s over the whole sample, params untouched', () => {
+    const n = 120; // not a multiple of the monitor's chunk of 50: the weighting of a short chunk counts
+    const mon = createHealthMonitor(set, indices.slice(0, n), stats);
+    const p = randomParams(7);
+    const before = p.slice();
+    const g = mon.gradient(p).slice();
+    expect(p).toEqual(before);
+    const ref = createReferenceBackend(n);
+    ref.params.set(p);
+    const { x, set: images } = mnistInputs(n, stats);
+    ref.trainStep(x, images.labels, n);
+    let scale = 0;
+    for (let i = 0; i < PARAM_COUNT; i++) scale = Math.max(scale, Math.abs(ref.grads[i]));
+    expect(scale).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(g, ref.grads, PARAM_COUNT)).toBeLessThan(1e-5 * scale);
+    // measure() reports it per tensor, and again for the same parameters.
+    const h = mon.measure(p, null);
+    const c3 = paramEntry('c3.w');
+    let ss = 0;
+    for (let i = c3.offset; i < c3.offset + c3.size; i++) ss += ref.grads[i] ** 2;
+    expect(tensor(h, 'c3.w').gradNorm!).toBeCloseTo(Math.sqrt(ss), 5);
+    expect(h.tensors.every((t) => t.gradNorm !== null && Number.isFinite(t.gradNorm) && t.gradNorm > 0)).toBe(true);
+    expect(h.nonFiniteGrads).toBe(0);
+    expect(mon.measure(p, null)).toEqual(h);
+    expect(mon.measure(p, null, null).tensors.every((t) => t.gradNorm === null)).toBe(true);
+  });
+
+  it('measures the gradient of another architecture over its own tensors (LeCun\'s 1998 network, RBF loss)', () => {
+    const layout = layoutFor(LENET1998_ARCHITECTURE);
+    const mon = createHealthMonitor(set, indices.slice(0, 60), stats, layout);
+    const p = new Float32Array(layout.count);
+    initParams(p, 'he', 0.01, new Prng(11), layout);
+    const ref = createReferenceBackend(60, { architecture: LENET1998_ARCHITECTURE });
+    ref.params.set(p);
+    const { x, set: images } = mnistInputs(60, stats);
+    ref.trainStep(x, images.labels, 60);
+    const h = mon.measure(p, null);
+    for (const t of h.tensors) {
+      const e = layout.table.find((u) => u.name === t.name)!;
+      let ss = 0;
+      for (let i = e.offset; i < e.offset + e.size; i++) ss += ref.grads[i] ** 2;
+      expect(t.gradNorm!, t.name).toBeCloseTo(Math.sqrt(ss), 4);
+    }
+    expect(h.relus).toEqual([]);
+  });
+
   it('refuses a bad sample', () => {
     expect(() => createHealthMonitor(set, [], stats)).toThrow(/at least one image/);
     expect(() => createHealthMonitor(set, [200], stats)).toThrow(/outside the set of 200/);
@@ -137,12 +188,12 @@ describe('health monitor', () => {
 
   it('costs a small fraction of an epoch on 200 images (printed)', () => {
     const mon = createHealthMonitor(set, indices, stats);
-    const p = randomParams(4), prev = randomParams(5), g = randomParams(6);
-    mon.measure(p, prev, g); // warm-up (JIT)
+    const p = randomParams(4), prev = randomParams(5);
+    mon.measure(p, prev); // warm-up (JIT)
     const times: number[] = [];
     for (let k = 0; k < 5; k++) {
       const t0 = performance.now();
-      mon.measure(p, prev, g);
+      mon.measure(p, prev); // with the sample's gradient, as the worker measures
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);

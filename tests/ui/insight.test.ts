@@ -5,9 +5,9 @@ import type { EpochHealth } from '../../src-shared/engine/inspect/health';
 import { parallelCoordinates, brushRuns } from '../../src-shared/insight/parallel';
 import { absMax, brushFromPixels, CLASS_COLORS, healthSeries, healthTable, heatRgba, nearestEpoch, nextEpoch, parallelGeometry, saliencyRgba } from '../../src-shared/ui/insight';
 
-function health(epoch: number, o: { c3Dead?: number; c3Norm?: number; ratio?: number | null } = {}): EpochHealth {
+function health(epoch: number, o: { c3Dead?: number; c3Norm?: number; ratio?: number | null; grads?: boolean } = {}): EpochHealth {
   const t = (layer: 'c1' | 'c3' | 'c5' | 'f6' | 'out', size: number, norm: number) => [
-    { name: `${layer}.w`, layer, kind: 'weight' as const, size, norm, gradNorm: null, updateNorm: null, updateRatio: o.ratio === undefined ? 0.2 * epoch : o.ratio, subnormal: layer === 'c5' ? size / 4 : 0, subnormalFraction: layer === 'c5' ? 0.25 : 0, zero: 0, zeroFraction: 0, nonFinite: 0 },
+    { name: `${layer}.w`, layer, kind: 'weight' as const, size, norm, gradNorm: o.grads === false ? null : layer === 'c3' && o.c3Dead === 1 ? 0 : norm / (10 * epoch), updateNorm: null, updateRatio: o.ratio === undefined ? 0.2 * epoch : o.ratio, subnormal: layer === 'c5' ? size / 4 : 0, subnormalFraction: layer === 'c5' ? 0.25 : 0, zero: 0, zeroFraction: 0, nonFinite: 0 },
     { name: `${layer}.b`, layer, kind: 'bias' as const, size: 6, norm: 0.1, gradNorm: null, updateNorm: null, updateRatio: null, subnormal: 0, subnormalFraction: 0, zero: 0, zeroFraction: 0, nonFinite: layer === 'out' ? 2 : 0 },
   ];
   const r = (layer: 'c1' | 'c3' | 'c5' | 'f6', dead: number, channels: number) => ({ layer, units: 100, deadUnits: dead * 100, deadFraction: dead, channels, deadChannels: dead === 1 ? channels : 0, zeroFraction: 0.5, silentImageFraction: 0, allZero: dead === 1 });
@@ -65,12 +65,20 @@ describe('health series and table', () => {
     expect(ratio[0].points.map((p) => p.x)).toEqual([2, 3]);
     expect(healthSeries(epochs, 'inactiveWeights')[2].points[0].y).toBe(0.25);
     expect(healthSeries(epochs, 'weightNorm')[1].points[0].y).toBe(4);
+    // A log axis has no 0: C3's gradient at epoch 3 is left out, and its legend says so.
+    expect(healthSeries(epochs, 'gradNorm')[1]).toEqual({ layer: 'C3', label: 'C3 (0 at 1 epoch, not drawn)', zeros: 1, points: [{ x: 1, y: 0.4 }, { x: 2, y: 0.2 }] });
+    expect(healthSeries(epochs, 'gradNorm')[0].label).toBe('C1');
+    // Runs recorded before gradients were measured: no points.
+    const old = [1, 2].map((e) => ({ epoch: e, health: health(e, { grads: false }) }));
+    expect(healthSeries(old, 'gradNorm').every((s) => s.points.length === 0)).toBe(true);
   });
 
   it('summarises the latest epoch per layer', () => {
     const rows = healthTable(health(3, { c3Dead: 1, c3Norm: 0 }));
     expect(rows.map((r) => r.layer)).toEqual(['C1', 'C3', 'C5', 'F6', 'output']);
-    expect(rows[1]).toMatchObject({ weightNorm: 0, weightRms: 0, dead: { fraction: 1, deadChannels: 16, allZero: true } });
+    expect(rows[1]).toMatchObject({ weightNorm: 0, weightRms: 0, gradNorm: 0, dead: { fraction: 1, deadChannels: 16, allZero: true } });
+    expect(rows[2].gradNorm).toBeCloseTo(0.3, 12);
+    expect(healthTable(health(3, { grads: false })).every((r) => r.gradNorm === null)).toBe(true);
     expect(rows[2].weightRms).toBeCloseTo(9 / Math.sqrt(48000), 12);
     expect(rows[4]).toMatchObject({ dead: null, nonFinite: 2 });
   });

@@ -1,5 +1,8 @@
 // Training health, measured once per epoch by the worker (the parameters at the epoch's end):
 //   per parameter tensor  norm, gradient norm, update-to-weight ratio, subnormal and zero fractions
+//                         (the gradient: of the mean data loss over the sample, without the L2
+//                         term, as PyTorch's .grad with weight decay in the optimiser; computed on
+//                         a backend of the monitor's own, so the trainer's state is untouched)
 //   per ReLU layer        dead units (zero for every image of a fixed sample), silent images
 //   the NaN/Inf guard     non-finite parameters, gradients and activations
 // Everything is plain data of finite numbers (JSON-safe for the store): norms are taken over the
@@ -7,7 +10,8 @@
 //
 // Cost (measured, tests/insight/health.test.ts prints it): the parameter statistics read 61,706
 // floats three times (< 1 ms); the ReLU statistics run the sample through engine/inspect/probe,
-// about 55–65 ms for 200 images on this machine, 1.2–1.5% of a 4.5 s training epoch.
+// about 55–65 ms for 200 images on this machine, 1.2–1.5% of a 4.5 s training epoch; the sample's
+// gradient is one forward and backward pass over it (19–26 ms for 200 images).
 //
 // Other architectures (engine/arch.ts): the tensor statistics cover their layout (subsampling's
 // coefficients included); the per-layer statistics are about ReLUs and the probe computes the
@@ -20,6 +24,7 @@ import type { ImageSet } from '../types';
 import { createProbe, type Probe } from './probe';
 import { isDefaultArchitecture } from '../arch';
 import { createBackend } from '../select';
+import type { Backend } from '../backend';
 import { writeInput, INPUT_PIXELS } from './input';
 
 /** float32's smallest normal magnitude, 2⁻¹²⁶: below it (and above 0) a value is subnormal. */
@@ -174,8 +179,42 @@ export interface HealthMonitor {
   readonly sampleSize: number;
   /** ReLU statistics and the NaN guard over the sample for these parameters (params unchanged). */
   relus(params: Float32Array): { relus: ReluHealth[]; nonFiniteActivations: number };
-  /** Everything for one epoch: see paramHealth for prev and grads. */
-  measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth;
+  /** The gradient of the mean data loss over the sample at these parameters (no L2 term); a buffer the monitor reuses. */
+  gradient(params: Float32Array): Float32Array;
+  /**
+   * Everything for one epoch: see paramHealth for prev. grads: a gradient to report; omitted, the
+   * sample's (gradient above); null, none.
+   */
+  measure(params: Float32Array, prev: Float32Array | null, grads?: Float32Array | null): EpochHealth;
+}
+
+/**
+ * The sample's gradient on a backend of its own, CHUNK images at a time, each chunk's mean
+ * gradient weighted by its share of the sample (summed in float64, in a fixed order).
+ */
+function sampleGradient(x: Float32Array, labels: Uint8Array, n: number, layout: ParamLayout): { backend: Backend; gradient(params: Float32Array): Float32Array } {
+  const backend = createBackend('auto', Math.min(CHUNK, n), layout.architecture);
+  const chunk = Math.min(backend.maxBatch, CHUNK);
+  const sum = new Float64Array(layout.count);
+  const out = new Float32Array(layout.count);
+  return {
+    backend,
+    gradient(params: Float32Array): Float32Array {
+      if (params.length !== layout.count) throw new Error(`HealthMonitor: params must hold ${layout.count} floats (got ${params.length}).`);
+      backend.params.set(params);
+      sum.fill(0);
+      const g = backend.grads;
+      for (let c = 0; c < n; c += chunk) {
+        const m = Math.min(chunk, n - c);
+        g.fill(0);
+        backend.trainStep(x.subarray(c * INPUT_PIXELS, (c + m) * INPUT_PIXELS), labels.subarray(c, c + m), m);
+        const w = m / n;
+        for (let i = 0; i < sum.length; i++) sum[i] += w * g[i];
+      }
+      for (let i = 0; i < sum.length; i++) out[i] = sum[i];
+      return out;
+    },
+  };
 }
 
 /**
@@ -189,12 +228,15 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
   const n = indices.length;
   if (n < 1) throw new Error('createHealthMonitor: the sample needs at least one image.');
   const x = new Float32Array(n * INPUT_PIXELS);
+  const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const k = indices[i];
     if (!(Number.isInteger(k) && k >= 0 && k < set.count)) throw new Error(`createHealthMonitor: image index ${k} is outside the set of ${set.count}.`);
     writeInput(x, i * INPUT_PIXELS, set.pixels, stats, k * IMAGE_SIZE * IMAGE_SIZE);
+    labels[i] = set.labels[k];
   }
-  if (!isDefaultArchitecture(layout.architecture)) return otherArchitectureMonitor(x, n, layout);
+  const grad = sampleGradient(x, labels, n, layout);
+  if (!isDefaultArchitecture(layout.architecture)) return otherArchitectureMonitor(x, n, layout, grad);
   const probe: Probe = createProbe(Math.min(CHUNK, n));
   const alive: Record<ReluLayer, Uint8Array> = {
     c1: new Uint8Array(6 * 784), c3: new Uint8Array(1600), c5: new Uint8Array(120), f6: new Uint8Array(84),
@@ -248,7 +290,9 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
   return {
     sampleSize: n,
     relus,
-    measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth {
+    gradient: grad.gradient,
+    measure(params: Float32Array, prev: Float32Array | null, given?: Float32Array | null): EpochHealth {
+      const grads = given === undefined ? grad.gradient(params) : given;
       const tensors = paramHealth(params, prev, grads);
       const r = relus(params);
       let sub = 0, zero = 0, bad = 0;
@@ -270,15 +314,16 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
 }
 
 /** The monitor of an architecture other than the report's: tensor statistics, and non-finite class probabilities as the activation guard. */
-function otherArchitectureMonitor(x: Float32Array, n: number, layout: ParamLayout): HealthMonitor {
-  const backend = createBackend('auto', CHUNK, layout.architecture);
-  const probs = new Float32Array(CHUNK * 10);
+function otherArchitectureMonitor(x: Float32Array, n: number, layout: ParamLayout, grad: ReturnType<typeof sampleGradient>): HealthMonitor {
+  const backend = grad.backend;
+  const chunk = Math.min(backend.maxBatch, CHUNK);
+  const probs = new Float32Array(chunk * 10);
   function relus(params: Float32Array): { relus: ReluHealth[]; nonFiniteActivations: number } {
     if (params.length !== layout.count) throw new Error(`HealthMonitor: params must hold ${layout.count} floats.`);
     backend.params.set(params);
     let nonFinite = 0;
-    for (let c = 0; c < n; c += CHUNK) {
-      const m = Math.min(CHUNK, n - c);
+    for (let c = 0; c < n; c += chunk) {
+      const m = Math.min(chunk, n - c);
       backend.predict(x.subarray(c * INPUT_PIXELS, (c + m) * INPUT_PIXELS), m, probs);
       nonFinite += countNonFinite(probs, m * 10);
     }
@@ -287,7 +332,9 @@ function otherArchitectureMonitor(x: Float32Array, n: number, layout: ParamLayou
   return {
     sampleSize: n,
     relus,
-    measure(params: Float32Array, prev: Float32Array | null, grads: Float32Array | null): EpochHealth {
+    gradient: grad.gradient,
+    measure(params: Float32Array, prev: Float32Array | null, given?: Float32Array | null): EpochHealth {
+      const grads = given === undefined ? grad.gradient(params) : given;
       const tensors = paramHealth(params, prev, grads, layout);
       const r = relus(params);
       let sub = 0, zero = 0, bad = 0;
