@@ -5,7 +5,7 @@
 // afterwards, so the Float32Array views handed out here stay valid for the backend's lifetime.
 //
 // Any architecture of engine/arch.ts (the report's model by default): the module lays its
-// parameters out as engine/layout.ts does and swaps the variant kernels in (assembly/index.ts).
+// parameters out as engine/layout.ts does and swaps the variant kernels in (assembly/stages.ts).
 //
 // Tested against the plain TypeScript reference (engine/reference) in tests/engine/wasm*.test.ts.
 

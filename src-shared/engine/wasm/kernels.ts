@@ -171,7 +171,7 @@ const MODULE_TENSORS = ['c1.w', 'c1.b', 's2.k', 's2.b', 'c3.w', 'c3.b', 's4.k', 
 /**
  * After setup/setupShared for `arch`: checks that the module laid the parameters out as
  * engine/layout.ts does (the two must agree on every offset), and writes the architecture's data
- * (the RBF prototypes, the C3 mask: assembly/index.ts archData) at `at`.
+ * (the RBF prototypes, the C3 mask: assembly/buffers.ts archData) at `at`.
  */
 export function prepareArchitecture(k: KernelExports, buffer: ArrayBufferLike, at: number, arch: Architecture): void {
   const layout = layoutFor(arch);

@@ -125,7 +125,7 @@ export function inlinePool(runLocal: (job: number, item: number) => void): Shard
   };
 }
 
-/** Global values exported by the module (constants of assembly/index.ts). */
+/** Global values exported by the module (constants of assembly/layout.ts, buffers.ts and index.ts). */
 function constant(k: KernelExports, name: keyof KernelExports): number {
   return (k[name] as WebAssembly.Global).value as number;
 }

@@ -13,7 +13,7 @@
 // The ReLU kernels (poolConvBackward, poolConvWeightGrad25) take the pooled gradient and mask it
 // where the pooled value is ≤ 0; the winner kernels (winnerConvBackward, winnerWeightGrad25) take
 // g already through the activation (max-pool before a tanh or sigmoid: g = ds · act'(s)).
-// (With average pooling every position carries gradient: assembly/index.ts uses GEMMs there.)
+// (With average pooling every position carries gradient: assembly/stages.ts uses GEMMs there.)
 
 /** dst[0..n) += g · src[0..n). */
 @inline function axpy(dst: usize, src: usize, g: f32, n: i32): void {
