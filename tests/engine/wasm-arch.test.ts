@@ -210,7 +210,7 @@ describe('new kernels, tensor by tensor', () => {
         k.col2imT5(dx.byteOffset, dcolT.byteOffset, C, H, H);
         expectClose('winner dx', dx, dxWant, 1e-5);
       } else {
-        k.winnerWeightGrad25(dw.byteOffset, db.byteOffset, colT.byteOffset, g.byteOffset, arg.byteOffset, F, OH, OH);
+        k.winnerWeightGrad25(dw.byteOffset, db.byteOffset, x.byteOffset, H, g.byteOffset, arg.byteOffset, F, OH, OH);
       }
       expectClose(`winner dw F=${F}`, dw, dwWant, 1e-5);
       expectClose(`winner db F=${F}`, db, dbWant, 1e-5);

@@ -240,11 +240,11 @@ describe('winner-only conv backward (poolConvBackward + col2imT5) against the re
       expect(dconv.some((v) => v !== 0)).toBe(true);
 
       if (C === 1) {
-        // The first layer's register-accumulating variant gives the same weight gradients.
+        // The first layer's register-accumulating variant, reading the patches from the image itself, gives the same weight gradients.
         const dw2 = alloc(F * R), db2 = alloc(F);
         dw2.set(dw0);
         db2.set(db0);
-        k.poolConvWeightGrad25(dw2.byteOffset, db2.byteOffset, colT.byteOffset, dout.byteOffset, out.byteOffset, arg.byteOffset, F, OH, OW);
+        k.poolConvWeightGrad25(dw2.byteOffset, db2.byteOffset, x.byteOffset, W, dout.byteOffset, out.byteOffset, arg.byteOffset, F, OH, OW);
         expectNear('dw (C=1 variant)', dw2, wantDw, wantDw.map((v) => Math.abs(v) + 10));
         expectNear('db (C=1 variant)', db2, wantDb, wantDb.map((v) => Math.abs(v) + 10));
       }

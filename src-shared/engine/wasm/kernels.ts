@@ -95,9 +95,9 @@ export interface KernelExports {
   avgPoolBackward(gz: number, gpool: number, y: number, C: number, H: number, W: number, act: number): void;
   subsampleForward(s: number, avg: number, k: number, b: number, C: number, P: number, act: number): void;
   subsampleBackward(gpool: number, dk: number, db: number, ds: number, s: number, avg: number, k: number, C: number, P: number, act: number): void;
-  poolConvWeightGrad25(dw: number, db: number, colT: number, dout: number, out: number, arg: number, F: number, OH: number, OW: number): void;
+  poolConvWeightGrad25(dw: number, db: number, x: number, W: number, dout: number, out: number, arg: number, F: number, OH: number, OW: number): void;
   poolConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, dout: number, out: number, arg: number, F: number, C: number, OH: number, OW: number): void;
-  winnerWeightGrad25(dw: number, db: number, colT: number, g: number, arg: number, F: number, OH: number, OW: number): void;
+  winnerWeightGrad25(dw: number, db: number, x: number, W: number, g: number, arg: number, F: number, OH: number, OW: number): void;
   winnerConvBackward(dw: number, db: number, dcolT: number, w: number, colT: number, g: number, arg: number, F: number, C: number, OH: number, OW: number): void;
   activateInPlace(p: number, n: number, act: number): void;
   activationGrad(dst: number, g: number, y: number, n: number, act: number): void;

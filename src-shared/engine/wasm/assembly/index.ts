@@ -182,7 +182,7 @@ export function runItem(job: i32, item: i32): void {
 
 // ---- kernel entry points for the kernel tests and micro-benchmarks ---------------------------
 export { gemmNN, gemmNT } from './gemm';
-export { im2col } from './conv';
+export { im2col, conv1Direct } from './conv';
 export { reluPoolForward, maxPoolForward, avgPoolForward, avgPoolBackward, subsampleForward, subsampleBackward } from './pool';
 export { im2colT5, col2imT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25 } from './poolconv';
 export { activateInPlace, activationGrad } from './activation';

@@ -10,7 +10,7 @@ import { ACT_RELU, activateInPlace, activationGrad } from './activation';
 import { DX_PLAIN, affineBackwardAct, affineForward } from './affine';
 import { avgPoolBackward, avgPoolForward, maxPoolForward, reluPoolForward, subsampleBackward, subsampleForward } from './pool';
 import { col2imT5, im2colT5, poolConvBackward, poolConvWeightGrad25, winnerConvBackward, winnerWeightGrad25 } from './poolconv';
-import { fillBias, im2col } from './conv';
+import { conv1Direct, fillBias, im2col } from './conv';
 import { flush4, flushBuffer } from './ftz';
 import { gemmNN, gemmNT } from './gemm';
 import { rbfBackward, rbfForward, rbfLoss, rbfLossBackward } from './rbf';
@@ -98,8 +98,7 @@ export function c1Forward(n: i32): void {
     // Average pooling and subsampling keep the conv outputs (squashed): compute them in place there.
     const c = dense ? y1 + <usize>i * C1_SIZE * 4 : c1;
     fillBias(c, b, 6, 784);
-    im2col(col1, xs + <usize>i * X_SIZE * 4, 1, 32, 32, 5);
-    gemmNN(6, 784, 25, w, 25, 1, col1, 784, c, 784, true);
+    conv1Direct(c, w, xs + <usize>i * X_SIZE * 4, 6);
     if (S != 1) for (let j: usize = 0; j < <usize>C1_SIZE * 4; j += 16) v128.store(c + j, f32x4.mul(v128.load(c + j), inv));
     const at = <usize>i * S2_SIZE;
     blockForward(s2 + at * 4, arg2 + at, c, m2 + at * 4, P(S2K), P(S2B), 6, 28);
@@ -255,14 +254,12 @@ export function c1Backward(n: i32): void {
   for (let i = 0; i < n; i++) {
     const at = <usize>i * S2_SIZE, x = xs + <usize>i * X_SIZE * 4;
     if (reluMax) {
-      im2colT5(col1, x, 1, 32, 32);
-      poolConvWeightGrad25(G(C1W), G(C1B), col1, ds2 + at * 4, s2 + at * 4, arg2 + at, 6, 28, 28);
+      poolConvWeightGrad25(G(C1W), G(C1B), x, 32, ds2 + at * 4, s2 + at * 4, arg2 + at, 6, 28, 28);
       continue;
     }
     blockBackward(ds2 + at * 4, s2 + at * 4, y1 + <usize>i * C1_SIZE * 4, m2 + at * 4, P(S2K), G(S2K), G(S2B), 6, 28);
     if (pooling == POOL_MAX) {
-      im2colT5(col1, x, 1, 32, 32);
-      winnerWeightGrad25(G(C1W), G(C1B), col1, gPool, arg2 + at, 6, 28, 28);
+      winnerWeightGrad25(G(C1W), G(C1B), x, 32, gPool, arg2 + at, 6, 28, 28);
     } else {
       // Dense: dW (6, 25) += gConv (6, 784) · col1ᵀ, col1 (25, 784) = im2col: 150 dot products
       // of length 784 (gemmNT, vectorised along the positions); db += Σ gConv.
