@@ -66,7 +66,10 @@ describe('a run’s result is its final checkpoint’s evaluation', () => {
 
 describe('Duration of a resumed run', () => {
   it('is the whole training time: the stretch before the stop plus the one after the resume', async () => {
-    const run = await wb.api.createRun({ config: tinyConfig(ds, { epochs: 3 }), name: 'stop and resume' });
+    // Ten epochs: the stop is asked when epoch 1 ends, and the epoch event can reach this thread
+    // late on a loaded machine (after the checkpoint is written, while the worker trains on); with
+    // three tiny epochs (a fifth of a second each) the run could end before the stop landed.
+    const run = await wb.api.createRun({ config: tinyConfig(ds, { epochs: 10 }), name: 'stop and resume' });
     await new Promise<void>((resolve) => {
       const off = wb.events.on('runEpoch', (e) => {
         if (e.runId === run.id) {

@@ -148,7 +148,11 @@ describe('datasets with class names, checkpoint picker, sweeps and archive in Ch
     await page.goto(`${base}#/runs`);
     for (const r of rows) await page.locator(`tr[data-run-id="${r.id}"] input[type="checkbox"]`).check();
     await page.locator('[data-bulk-archive]').click();
-    await until('the archived runs to leave the table', async () => (await page.locator(`tr[data-run-id="${rows[0].id}"]`).count()) === 0);
+    // One API call per run, the table refreshed after each: wait for both rows to leave, not the first.
+    await until('the archived runs to leave the table', async () => {
+      for (const r of rows) if ((await page.locator(`tr[data-run-id="${r.id}"]`).count()) > 0) return false;
+      return true;
+    });
     expect((await s.wb.api.listRuns({ limit: 1000 })).total).toBe(total - 2);
     await page.selectOption('[data-archived-filter]', 'only');
     await page.waitForURL(/archived=only/);

@@ -45,6 +45,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     viewport: { width: 1400, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // E2E_API_DELAY_MS=N holds each API call (not the event stream) for a random 0–N ms: what a
+  // loaded CI machine does now and then, every time, so a test that reads the page before the
+  // data it shows has arrived fails here too (and calls overtake each other, as they can there).
+  const delay = Number(process.env.E2E_API_DELAY_MS ?? 0);
+  if (delay > 0) {
+    await context.route((url) => url.pathname.startsWith('/api/') && url.pathname !== '/api/events', async (route) => {
+      await new Promise((r) => setTimeout(r, Math.random() * delay));
+      await route.continue();
+    });
+  }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {

@@ -72,7 +72,9 @@ describe('workbench UI in Chromium', () => {
     const header = await page.locator('.detail > .head').textContent();
     expect(header).toContain(`test ${(runA.testAccuracy! * 100).toFixed(2)}%`);
     await page.locator('canvas[aria-label^="Training loss per iteration"]').waitFor();
-    expect(await page.getByText('No data yet.').count()).toBe(0);
+    // The header turns "completed" as soon as the run row is fetched again; the metrics come in
+    // the next request, so the per-epoch charts may still be empty for a moment: wait for them.
+    await until('every chart to have data', async () => (await page.getByText('No data yet.').count()) === 0, 30_000);
     await shot(page, '03-run-detail-training');
   }, 120_000);
 
@@ -192,6 +194,9 @@ describe('workbench UI in Chromium', () => {
     await page.goto(`${base}#/runs`);
     await page.goto(`${base}#/new`);
     await page.locator('#f-epochs').waitFor();
+    // The dataset's sizes come with the dataset list, fetched after the form shows (until then the
+    // field is a text box with the generic help): wait for its select, then read.
+    await page.locator('select#f-dataset').waitFor();
     expect(await page.locator('#h-dataset').textContent()).toMatch(/^[\d,]+ training, [\d,]+ test images; classes 0 to 9$/);
     await page.fill('#f-epochs', '2');
     await page.fill('#f-trainSubset', '5000');

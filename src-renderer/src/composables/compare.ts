@@ -8,6 +8,7 @@ import { compareFileBase } from '@shared/ui/exportNames';
 import { api } from '../api';
 import { useAsync } from './async';
 import { useTheme } from './theme';
+import { useDatasetsStore } from '../stores/datasets';
 
 async function allMistakes(evaluationId: number): Promise<Map<number, PredictionRow>> {
   const out = new Map<number, PredictionRow>();
@@ -20,7 +21,11 @@ async function allMistakes(evaluationId: number): Promise<Map<number, Prediction
 }
 
 export function useCompare(ids: () => number[]) {
-  const comparison = useAsync<Comparison>(() => api.compareRuns({ runIds: ids() }));
+  const datasets = useDatasetsStore();
+  // The comparison comes with the dataset list (once per session): everything shown from it (the
+  // matrices, the misclassified sets) is labelled with the class names, and arriving first it
+  // showed digits for a moment on a dataset with names.
+  const comparison = useAsync<Comparison>(async () => (await Promise.all([api.compareRuns({ runIds: ids() }), datasets.load()]))[0]);
   const metrics = useAsync<RunMetrics[]>(() => api.getMetrics({ runIds: ids() }));
   const evaluations = useAsync<[EvaluationDetail, EvaluationDetail] | null>(async () => {
     const pair = comparison.data.value?.pair;

@@ -1,7 +1,7 @@
 // The Report page's data: the report's claims from the recorded runs (getReport), kept live while
 // its runs train (refetched on the host's run events, throttled), and queueing the runs its plan
 // still needs.
-import { onBeforeUnmount, reactive, watch } from 'vue';
+import { computed, onBeforeUnmount, reactive, watch } from 'vue';
 import type { ReportView, RunRow } from '@shared/contract';
 import { api } from '../api';
 import { useAsync } from './async';
@@ -16,7 +16,16 @@ export interface ReportPlan {
 export function useReport() {
   const plan = reactive<ReportPlan>({ seeds: 3, epochs: null });
   const params = () => ({ seeds: plan.seeds, ...(plan.epochs !== null ? { epochs: plan.epochs } : {}) });
-  const report = useAsync<ReportView>(() => api.getReport(params()));
+  // Each view keeps the plan it was computed for. A changed plan is fetched quietly (the controls
+  // stay on screen), so for a moment the page still shows the previous plan's runs: `current` says
+  // whether it shows this plan's, and queueing waits for it (else the confirmation could count the
+  // old plan's runs and epochs while the queue followed the new plan).
+  const report = useAsync<{ view: ReportView; plan: string }>(async () => {
+    const p = params();
+    return { view: await api.getReport(p), plan: JSON.stringify(p) };
+  });
+  const view = computed(() => report.data.value?.view ?? null);
+  const current = computed(() => report.data.value?.plan === JSON.stringify(params()));
   watch(plan, () => void report.run({ quiet: true }), { immediate: true });
   const refresh = throttle(() => void report.run({ quiet: true }), 2000);
   onBeforeUnmount(() => refresh.cancel());
@@ -31,5 +40,5 @@ export function useReport() {
     return rows;
   }
 
-  return { plan, report, queueMissing };
+  return { plan, report, view, current, queueMissing };
 }

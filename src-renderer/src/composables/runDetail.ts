@@ -8,10 +8,12 @@ import { api } from '../api';
 import { useAsync } from './async';
 import { throttle, useEvent } from './liveEvents';
 import { useLiveStore } from '../stores/live';
+import { useDatasetsStore } from '../stores/datasets';
 
 /** `evaluationId`: the evaluation the picker chose (the URL's ev), or null for the run's result. */
 export function useRunDetail(id: () => number, evaluationId: () => number | null = () => null) {
   const live = useLiveStore();
+  const datasets = useDatasetsStore();
   const run = useAsync<RunRow>(() => api.getRun({ id: id() }));
   const metrics = useAsync<RunMetrics>(async () => (await api.getMetrics({ runIds: [id()] }))[0]);
   const checkpoints = useAsync<CheckpointRow[]>(() => api.listCheckpoints({ runId: id() }));
@@ -30,8 +32,11 @@ export function useRunDetail(id: () => number, evaluationId: () => number | null
     return latest ? api.getEvaluation({ id: latest.id }) : null;
   });
 
+  // The dataset list (once per session) comes before the rest: the evaluation, the gallery and the
+  // checkpoints are shown with the dataset's class names and iterations per epoch, and arriving
+  // first they showed digits and bare iterations for a moment on a dataset with class names.
   async function loadAll(): Promise<void> {
-    await run.run();
+    await Promise.all([run.run(), datasets.load()]);
     await Promise.all([metrics.run(), checkpoints.run(), evaluations.run(), evaluation.run()]);
   }
   watch(id, () => void loadAll(), { immediate: true });
