@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Dataset, ImageSet } from '../../src-shared/engine/types';
 import { checkClassNames, splitClassLines } from '../../src-shared/limits';
-import { IdxError, MAX_IDX_BYTES, combineIdx, inflateIdx, readIdxImages, readIdxLabels, type IdxOptions } from './idx';
+import { IdxError, LABEL_MAGIC, MAX_IDX_BYTES, combineIdx, inflateIdx, readIdxImages, readIdxLabels, type IdxOptions } from './idx';
 
 /** The four files in the fixed order used for the content hash. */
 export const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
@@ -25,14 +25,26 @@ export function mnistDataDir(): string {
  * dataset's recorded identity (the store checks it before every run): don't change the formula.
  */
 export function datasetHash(contents: Readonly<Record<IdxFileName, Uint8Array>>): string {
-  const h = createHash('sha256');
+  const h = datasetHasher();
   for (const name of IDX_FILES) {
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64BE(BigInt(contents[name].length));
-    h.update(len);
+    h.file(contents[name].length);
     h.update(contents[name]);
   }
-  return h.digest('hex');
+  return h.digest();
+}
+
+/** datasetHash's formula fed piece by piece: per file in IDX_FILES order, file(length), then its bytes. */
+function datasetHasher(): { file(length: number): void; update(bytes: Uint8Array): void; digest(): string } {
+  const h = createHash('sha256');
+  return {
+    file(length) {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64BE(BigInt(length));
+      h.update(len);
+    },
+    update: (bytes) => void h.update(bytes),
+    digest: () => h.digest('hex'),
+  };
 }
 
 function readBounded(path: string, shown: string, maxBytes: number): Uint8Array {
@@ -85,7 +97,7 @@ export function loadMnist(): Dataset {
  */
 export function mnistSummary(): { hash: string; trainCount: number; testCount: number } {
   const dir = mnistDataDir();
-  const h = createHash('sha256');
+  const h = datasetHasher();
   const chunk = Buffer.alloc(1 << 20);
   const counts: number[] = [];
   for (const f of IDX_FILES) {
@@ -93,14 +105,12 @@ export function mnistSummary(): { hash: string; trainCount: number; testCount: n
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64BE(BigInt(size));
-      h.update(len);
+      h.file(size);
       for (let at = 0; at < size; ) {
         const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
         if (n <= 0) throw new IdxError(path, 'ended early.');
         if (at === 0 && f.includes('labels')) {
-          if (n < 8 || chunk.readUInt32BE(0) !== 0x801) throw new IdxError(path, 'is not an IDX label file.');
+          if (n < 8 || chunk.readUInt32BE(0) !== LABEL_MAGIC) throw new IdxError(path, 'is not an IDX label file.');
           counts.push(chunk.readUInt32BE(4));
         }
         h.update(chunk.subarray(0, n));
@@ -110,7 +120,7 @@ export function mnistSummary(): { hash: string; trainCount: number; testCount: n
       closeSync(fd);
     }
   }
-  return { hash: h.digest('hex'), trainCount: counts[0], testCount: counts[1] };
+  return { hash: h.digest(), trainCount: counts[0], testCount: counts[1] };
 }
 
 /**
