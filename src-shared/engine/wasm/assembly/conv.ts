@@ -8,6 +8,8 @@
 //
 // The backward pass (through ReLU and max-pool) is in poolconv.ts.
 
+import { fma4 } from './gemm';
+
 /** Copies n floats from src to dst, 4 at a time (unaligned loads are fine in wasm). */
 @inline function copyRow(dst: usize, src: usize, n: i32): void {
   let j = 0;
@@ -45,11 +47,6 @@ export function fillBias(out: usize, b: usize, F: i32, P: i32): void {
   }
 }
 
-/** acc + a·b, rounded twice (no fused multiply-add): gemm.ts's fma4, the same operations. */
-@inline function madd4(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
 /**
  * C1's convolution of one image without im2col: out (F, 784) += w (F, 25) ⊛ x (1, 32, 32), for
  * F a multiple of 3, out pre-filled with the bias. Per output exactly the operations of
@@ -77,11 +74,11 @@ export function conv1Direct(out: usize, w: usize, x: usize, F: i32): void {
           const b0 = v128.load(p0), b1 = v128.load(p1);
           p0 += 4; p1 += 4;
           let s = v128.load32_splat(pa);
-          r00 = madd4(r00, s, b0); r01 = madd4(r01, s, b1);
+          r00 = fma4(r00, s, b0); r01 = fma4(r01, s, b1);
           s = v128.load32_splat(pa + 100);
-          r10 = madd4(r10, s, b0); r11 = madd4(r11, s, b1);
+          r10 = fma4(r10, s, b0); r11 = fma4(r11, s, b1);
           s = v128.load32_splat(pa + 200);
-          r20 = madd4(r20, s, b0); r21 = madd4(r21, s, b1);
+          r20 = fma4(r20, s, b0); r21 = fma4(r21, s, b1);
           pa += 4;
         }
         p0 += 27 << 2; p1 += 27 << 2;

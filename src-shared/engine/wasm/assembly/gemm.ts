@@ -20,7 +20,8 @@ const NB: i32 = 128;
   return acc ? v128.load(c + off) : f32x4.splat(0);
 }
 
-@inline function fma4(acc: v128, a: v128, b: v128): v128 {
+/** acc + a·b, rounded twice (no fused multiply-add): every multiply-add of the GEMM tiles and of conv.ts's conv1Direct. */
+@inline export function fma4(acc: v128, a: v128, b: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
