@@ -287,13 +287,21 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
     return { relus: out, nonFiniteActivations: nonFinite };
   }
 
+  return monitorOf(n, layout, relus, grad.gradient);
+}
+
+/** A monitor from its ReLU statistics and its sample gradient: measure() puts one epoch's record together. */
+function monitorOf(
+  n: number, layout: ParamLayout,
+  relus: HealthMonitor['relus'], gradient: HealthMonitor['gradient'],
+): HealthMonitor {
   return {
     sampleSize: n,
     relus,
-    gradient: grad.gradient,
+    gradient,
     measure(params: Float32Array, prev: Float32Array | null, given?: Float32Array | null): EpochHealth {
-      const grads = given === undefined ? grad.gradient(params) : given;
-      const tensors = paramHealth(params, prev, grads);
+      const grads = given === undefined ? gradient(params) : given;
+      const tensors = paramHealth(params, prev, grads, layout);
       const r = relus(params);
       let sub = 0, zero = 0, bad = 0;
       for (const t of tensors) { sub += t.subnormal; zero += t.zero; bad += t.nonFinite; }
@@ -302,8 +310,8 @@ export function createHealthMonitor(set: ImageSet, indices: ArrayLike<number>, s
         sampleSize: n,
         tensors,
         relus: r.relus,
-        subnormalFraction: sub / PARAM_COUNT,
-        zeroFraction: zero / PARAM_COUNT,
+        subnormalFraction: sub / layout.count,
+        zeroFraction: zero / layout.count,
         nonFiniteParams: bad,
         nonFiniteGrads: badGrads,
         nonFiniteActivations: r.nonFiniteActivations,
@@ -329,23 +337,5 @@ function otherArchitectureMonitor(x: Float32Array, n: number, layout: ParamLayou
     }
     return { relus: [], nonFiniteActivations: nonFinite };
   }
-  return {
-    sampleSize: n,
-    relus,
-    gradient: grad.gradient,
-    measure(params: Float32Array, prev: Float32Array | null, given?: Float32Array | null): EpochHealth {
-      const grads = given === undefined ? grad.gradient(params) : given;
-      const tensors = paramHealth(params, prev, grads, layout);
-      const r = relus(params);
-      let sub = 0, zero = 0, bad = 0;
-      for (const t of tensors) { sub += t.subnormal; zero += t.zero; bad += t.nonFinite; }
-      const badGrads = grads === null ? 0 : countNonFinite(grads);
-      return {
-        sampleSize: n, tensors, relus: r.relus,
-        subnormalFraction: sub / layout.count, zeroFraction: zero / layout.count,
-        nonFiniteParams: bad, nonFiniteGrads: badGrads, nonFiniteActivations: r.nonFiniteActivations,
-        finite: bad === 0 && badGrads === 0 && r.nonFiniteActivations === 0,
-      };
-    },
-  };
+  return monitorOf(n, layout, relus, grad.gradient);
 }
