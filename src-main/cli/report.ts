@@ -13,6 +13,7 @@ import type { ReportView } from '../../src-shared/contract';
 import { errorText } from '../../src-shared/errors';
 import { reportJson } from '../../src-shared/report';
 import { CONVERGENCE_THRESHOLD } from '../../src-shared/report/ablation';
+import { formatPercent } from '../../src-shared/ui/format';
 import { accuracyGainText, epochsText } from '../../src-shared/ui/report';
 import { createWorkbench, type Workbench } from '../api/workbench';
 import { defaultDbPath } from '../store/index';
@@ -94,8 +95,6 @@ export function formatReport(view: ReportView): string {
   return lines.join('\n') + '\n';
 }
 
-const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-
 /** The improved-vs-original table as text: one block per change. */
 export function formatAblation(view: ReportView): string {
   const t = view.ablation.table;
@@ -103,7 +102,7 @@ export function formatAblation(view: ReportView): string {
   const lines = [`Improved vs original (${t.epochs} epoch${t.epochs === 1 ? '' : 's'}; epochs to ${Math.round(CONVERGENCE_THRESHOLD * 100)}% validation accuracy):`, ''];
   for (const r of t.rows) {
     lines.push(`${r.title} (seed${r.seeds.length === 1 ? '' : 's'} ${r.seeds.join(', ')})`);
-    lines.push(`  test accuracy: report's ${pct(r.improved.testAccuracy)}, original ${pct(r.original.testAccuracy)}: ${accuracyGainText(r.testAccuracyGain)}`);
+    lines.push(`  test accuracy: report's ${formatPercent(r.improved.testAccuracy)}, original ${formatPercent(r.original.testAccuracy)}: ${accuracyGainText(r.testAccuracyGain)}`);
     lines.push(`  epochs to ${Math.round(CONVERGENCE_THRESHOLD * 100)}%: report's ${epochsText(r.improved.epochsToThreshold)}, original ${epochsText(r.original.epochsToThreshold)}${r.epochsSaved === null ? '' : ` (${r.epochsSaved} saved)`}`);
     if (r.note) lines.push(`  ${r.note}`);
     lines.push('');
@@ -145,7 +144,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   process.on('SIGINT', onSigint);
   const offEpoch = wb.events.on('runEpoch', (e) => {
     const m = e.metrics;
-    log.write(`  run ${e.runId} epoch ${m.epoch}: validation ${m.valAccuracy === null ? '—' : `${(m.valAccuracy * 100).toFixed(2)}%`}\n`);
+    log.write(`  run ${e.runId} epoch ${m.epoch}: validation ${formatPercent(m.valAccuracy)}\n`);
   });
   try {
     const queued = await wb.api.queueReportRuns(plan);
