@@ -22,3 +22,16 @@ export function machineInfo(): Machine {
 
 /** A number with a fixed count of decimals, as the records print it. */
 export const fmt = (v: number, digits: number): string => v.toFixed(digits);
+
+/** One timed training epoch, as both the step bench (`epoch`) and the thread bench (`thread_epoch`) record it. */
+export interface EpochRecord {
+  images: number;
+  batch: number;
+  trainS: number;
+  evalS: number;
+  imagesPerS: number;
+  /** CPU time of the process (all threads) during the epoch, evaluation included. */
+  cpuS: number;
+  loss: number;
+  valAcc: number;
+}

@@ -9,21 +9,12 @@ import { FLT_MIN } from '../../src-shared/engine/ftz';
 import { presetConfig, type RunConfig } from '../../src-shared/config';
 import { loadMnist } from '../data/mnist';
 import { createThreadedBackend } from '../runs/pool';
-import { cpuMs, fmt, machineInfo, type Machine } from './bench-common';
+import { cpuMs, fmt, machineInfo, type EpochRecord, type Machine } from './bench-common';
 import type { BenchOptions } from './bench-args';
 
-export interface ThreadEpoch {
+export interface ThreadEpoch extends EpochRecord {
   threads: number;
   epoch: number;
-  images: number;
-  batch: number;
-  trainS: number;
-  evalS: number;
-  imagesPerS: number;
-  /** CPU time of the process (all threads) during the epoch, evaluation included. */
-  cpuS: number;
-  loss: number;
-  valAcc: number;
   /** Parameters that are exactly 0, and subnormal ones (flush-to-zero keeps the latter at 0). */
   zeroParams: number;
   subnormalParams: number;

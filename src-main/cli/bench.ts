@@ -37,7 +37,7 @@ import { view } from '../../src-shared/engine/layout';
 import { architectureOf, isDefaultArchitecture, type Architecture } from '../../src-shared/engine/arch';
 import { DEFAULT_CONFIG, type RunConfig } from '../../src-shared/config';
 import { loadMnist } from '../data/mnist';
-import { cpuMs, fmt, machineInfo, type Machine } from './bench-common';
+import { cpuMs, fmt, machineInfo, type EpochRecord, type Machine } from './bench-common';
 import { formatThreadBench, runThreadBench } from './bench-threads';
 import { BENCH_HELP, parseBenchArgs, type BenchOptions } from './bench-args';
 
@@ -70,18 +70,9 @@ export interface LayerTiming {
   share: number;
 }
 
-export interface EpochTiming {
+export interface EpochTiming extends EpochRecord {
   backend: string;
-  images: number;
-  batch: number;
   wallS: number;
-  trainS: number;
-  evalS: number;
-  imagesPerS: number;
-  /** CPU time of the whole epoch (training and evaluation). */
-  cpuS: number;
-  loss: number;
-  valAcc: number;
 }
 
 export interface BenchReport {
