@@ -7,7 +7,8 @@
 //               data loss over that sample at the epoch's end parameters (the monitor's own
 //               backend computes it: the trainer's optimiser has already zeroed its gradient
 //               buffer, and the trainer's state is left alone).
-//   validation  every validation image's predicted class and the confusion matrix
+//   validation  every validation image's predicted class and the confusion matrix: the trainer's
+//               own, from the predictions behind the epoch's validation accuracy (not predicted again)
 //   test        the same for the test set, by the run's testTimeline setting: 'on', 'off', or
 //               'auto': recorded when the whole record (health, validation and test) costs under
 //               INSIGHT_BUDGET of the epoch, as measured at the first epoch this worker trains.
@@ -16,8 +17,8 @@
 
 import type { TestTimeline } from '../../src-shared/config';
 import { createHealthMonitor, type HealthMonitor } from '../../src-shared/engine/inspect/index';
-import type { SolverTrainer } from '../../src-shared/engine/solver';
-import type { Dataset, EpochMetrics, Evaluation, ImageSet } from '../../src-shared/engine/types';
+import type { SolverTrainer, ValidationPredictions } from '../../src-shared/engine/solver';
+import type { Dataset, EpochMetrics } from '../../src-shared/engine/types';
 import type { EpochInsight, EpochTimeline, TimelineSplit } from '../../src-shared/insight/record';
 
 /** Images of the health sample (about 55–65 ms on an idle core: engine/inspect/README.md). */
@@ -30,25 +31,13 @@ export interface EpochInsightMaker {
   measure(metrics: EpochMetrics): EpochInsight;
 }
 
-function timeline(split: TimelineSplit, ev: Evaluation): EpochTimeline {
+function timeline(split: TimelineSplit, ev: ValidationPredictions): EpochTimeline {
   return { split, count: ev.count, confusion: ev.confusion, predicted: ev.predicted };
-}
-
-/** The validation images of a run (the last validationSize training images) as an image set, without a copy. */
-export function validationSet(trainer: Pick<SolverTrainer, 'split'>, train: ImageSet): ImageSet {
-  const { valStart, valCount } = trainer.split;
-  const px = train.rows * train.cols;
-  return {
-    count: valCount, rows: train.rows, cols: train.cols,
-    pixels: train.pixels.subarray(valStart * px, (valStart + valCount) * px),
-    labels: train.labels.subarray(valStart, valStart + valCount),
-  };
 }
 
 export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mode: TestTimeline, now: () => number = () => performance.now()): EpochInsightMaker {
   const sample = trainer.split.trainEval.subarray(0, Math.min(HEALTH_SAMPLE, trainer.split.trainEval.length));
   const monitor: HealthMonitor = createHealthMonitor(dataset.train, sample, trainer.normalization, trainer.layout);
-  const validation = validationSet(trainer, dataset.train);
   // One untimed pass first: the probe's first call pays ~0.2–0.5 s of JIT warm-up, which would
   // otherwise land in the first epoch's record and tilt the 'auto' decision taken on it.
   monitor.relus(trainer.params);
@@ -64,7 +53,9 @@ export function createEpochInsight(trainer: SolverTrainer, dataset: Dataset, mod
       const t0 = now();
       const health = monitor.measure(trainer.params, prev);
       const t1 = now();
-      const timelines = [timeline('validation', trainer.evaluate(validation))];
+      const val = trainer.lastValidation;
+      if (!val) throw new Error('The insight record is measured at an epoch\'s end, after the trainer\'s validation.');
+      const timelines = [timeline('validation', val)];
       const t2 = now();
       let testMs: number | null = null;
       if (test !== 'skip') {

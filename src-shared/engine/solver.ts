@@ -68,6 +68,19 @@ export interface SolverTrainer extends Trainer {
   readonly backend: Backend;
   /** The network's parameter layout (its architecture is the config's). */
   readonly layout: ParamLayout;
+  /**
+   * Each validation image's predicted class and the confusion matrix (row = true label) at the
+   * last epoch end, from the same predictions as that epoch's valAccuracy; null before the first.
+   * Fresh arrays at every epoch end, so a caller may transfer their buffers.
+   */
+  readonly lastValidation: ValidationPredictions | null;
+}
+
+/** A split's per-image predictions: count images, predicted[i] their classes, confusion[true·10 + predicted]. */
+export interface ValidationPredictions {
+  count: number;
+  predicted: Uint8Array;
+  confusion: Int32Array;
 }
 
 interface State {
@@ -103,6 +116,7 @@ class SolverImpl implements SolverTrainer {
   readonly normalization: NormStats;
   readonly backend: Backend;
   readonly layout: ParamLayout;
+  lastValidation: ValidationPredictions | null = null;
   private readonly train: ImageSet;
   private readonly trainPrint: string;
   private readonly runner: TrainingStep;
@@ -183,7 +197,9 @@ class SolverImpl implements SolverTrainer {
     s.trainMs += t1 - t0;
     if (s.pos === this.itersPerEpoch) {
       const tr = this.score(this.split.trainEval, 0, this.split.trainEval.length);
-      const va = this.score(null, this.split.valStart, this.split.valCount);
+      const val: ValidationPredictions = { count: this.split.valCount, predicted: new Uint8Array(this.split.valCount), confusion: new Int32Array(NUM_CLASSES * NUM_CLASSES) };
+      const va = this.score(null, this.split.valStart, this.split.valCount, val);
+      this.lastValidation = val;
       s.evalMs += this.now() - t1;
       info.epochEnd = {
         epoch: e,
@@ -202,8 +218,11 @@ class SolverImpl implements SolverTrainer {
     return info;
   }
 
-  /** Accuracy and mean loss on training images (the listed indices, or the range [first, first + count)). */
-  private score(indices: Uint32Array | null, first: number, count: number): { accuracy: number; loss: number } {
+  /**
+   * Accuracy and mean loss on training images (the listed indices, or the range [first, first +
+   * count)); with `keep`, each image's predicted class and the confusion matrix too.
+   */
+  private score(indices: Uint32Array | null, first: number, count: number, keep?: ValidationPredictions): { accuracy: number; loss: number } {
     const M = this.backend.maxBatch;
     let correct = 0, lossSum = 0;
     for (let c = 0; c < count; c += M) {
@@ -211,7 +230,12 @@ class SolverImpl implements SolverTrainer {
       this.runner.predict({ set: this.train, indices, start: indices ? c : first + c, n }, this.probs);
       for (let i = 0; i < n; i++) {
         const y = this.train.labels[indices ? indices[c + i] : first + c + i];
-        if (argmax(this.probs, i * NUM_CLASSES) === y) correct++;
+        const k = argmax(this.probs, i * NUM_CLASSES);
+        if (keep) {
+          keep.predicted[c + i] = k;
+          keep.confusion[y * NUM_CLASSES + k]++;
+        }
+        if (k === y) correct++;
         lossSum -= Math.log(Math.max(this.probs[i * NUM_CLASSES + y], MIN_PROB));
       }
     }
