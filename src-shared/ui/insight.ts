@@ -113,7 +113,7 @@ export type HealthMetric = 'weightNorm' | 'gradNorm' | 'updateRatio' | 'deadFrac
 export const HEALTH_METRICS: readonly { id: HealthMetric; label: string; axis: string; log: boolean; percent: boolean }[] = [
   { id: 'deadFraction', label: 'Dead ReLUs (never fire on the sample)', axis: 'dead units', log: false, percent: true },
   { id: 'weightNorm', label: 'Weight norm ‖W‖ per layer', axis: '‖W‖', log: true, percent: false },
-  { id: 'gradNorm', label: 'Gradient norm ‖∇W‖ per layer (data loss on the sample)', axis: '‖∇W‖', log: true, percent: false },
+  { id: 'gradNorm', label: 'Gradient norm ‖∇W‖ per layer', axis: '‖∇W‖', log: true, percent: false },
   { id: 'updateRatio', label: 'Update ratio ‖ΔW‖ / ‖W‖ per epoch', axis: '‖ΔW‖ / ‖W‖', log: true, percent: false },
   { id: 'inactiveWeights', label: 'Weights at zero or subnormal', axis: 'weights', log: false, percent: true },
 ];
